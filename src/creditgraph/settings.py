@@ -88,3 +88,8 @@ ENGINE_FSYNC = _env_choice("CREDITGRAPH_ENGINE_FSYNC", "everysec", ("everysec", 
 
 # Memory ceiling for the embedded engine (redis maxmemory syntax, e.g. "8gb"); empty means none.
 ENGINE_MAXMEMORY = _env_str("CREDITGRAPH_ENGINE_MAXMEMORY", "")
+
+# Secret key for the keyed hash that turns a resident ID number into a person's pid, so the
+# graph never holds the number itself. Every load into one graph must use the same key; the
+# default is for demos and tests only.
+PID_KEY = _env_str("CREDITGRAPH_PID_KEY", "creditgraph-demo-key-change-me")

@@ -1,0 +1,336 @@
+"""FalkorDB backend: the embedded engine over its Unix socket, or an external server over TCP.
+
+Reads go through ``GRAPH.RO_QUERY``, which the engine itself refuses to run if the statement
+writes. Parameters travel in FalkorDB's ``CYPHER name=value`` header, quoted by the official
+client, never spliced into the statement.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+import re
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
+
+import redis
+from falkordb import FalkorDB
+from falkordb.edge import Edge
+from falkordb.node import Node
+from falkordb.path import Path as FalkorPath
+
+from creditgraph import settings
+from creditgraph.exc import (AuthError, EngineUnavailable, QueryError, QueryTimeout,
+                             ReadOnlyViolation)
+from creditgraph.graph.base import (GraphBackend, Row, SchemaStatement, WriteSummary, node_dict,
+                                    relationship_dict)
+
+if TYPE_CHECKING:
+    from creditgraph.graph.embedded import EmbeddedEngine
+
+_INDEX = re.compile(
+    r"^CREATE\s+(?P<fulltext>FULLTEXT\s+)?INDEX\s+FOR\s+\((?P<var>\w+):(?P<label>\w+)\)\s+ON\s+"
+    r"\((?P<props>[^)]*)\)$", re.IGNORECASE)
+_CONSTRAINT = re.compile(
+    r"^GRAPH\.CONSTRAINT\s+CREATE\s+(?P<kind>UNIQUE|MANDATORY)\s+(?P<entity>NODE|RELATIONSHIP)\s+"
+    r"(?P<label>\w+)\s+PROPERTIES\s+(?P<n>\d+)\s+(?P<props>.+)$", re.IGNORECASE)
+
+
+def to_plain(value: Any) -> Any:
+    """Convert a FalkorDB client value into the engine-neutral plain form (see graph.base)."""
+    if isinstance(value, Node):
+        return node_dict(value.labels or [], value.properties)
+    if isinstance(value, Edge):
+        return relationship_dict(value.relation, value.properties)
+    if isinstance(value, FalkorPath):
+        return {"nodes": [to_plain(n) for n in value.nodes()],
+                "relationships": [to_plain(e) for e in value.edges()]}
+    if isinstance(value, Mapping):
+        return {k: to_plain(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [to_plain(v) for v in value]
+    if isinstance(value, dt.datetime):
+        return value.replace(tzinfo=None).isoformat()
+    if isinstance(value, (dt.date, dt.time)):
+        return value.isoformat()
+    return value
+
+
+def param_value(value: Any, name: str) -> Any:
+    """Make a parameter value safe for FalkorDB's parameter header.
+
+    The header is Cypher literal syntax, so a Python ``True`` or a NaN would not parse the way
+    the caller meant; dates become ISO strings, as the model stores them.
+    """
+    if value is None or isinstance(value, (str, int)) and not isinstance(value, bool):
+        return value
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, float):
+        return None if math.isnan(value) or math.isinf(value) else value
+    if isinstance(value, (dt.date, dt.datetime)):
+        return value.isoformat()
+    if isinstance(value, Mapping):
+        return {str(k): param_value(v, name) for k, v in value.items()}
+    if isinstance(value, (list, tuple, set, frozenset)):
+        return [param_value(v, name) for v in value]
+    if hasattr(value, "item"):  # numpy / pandas scalars
+        return param_value(value.item(), name)
+    raise QueryError(f"parameter ${name} has a value of type {type(value).__name__} "
+                     "that cannot be sent to the engine")
+
+
+class _Literal:
+    """A value already in Cypher literal syntax (booleans must be lower-case there)."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+
+    def __str__(self) -> str:
+        return self.text
+
+
+def _header_params(params: Mapping[str, Any] | None) -> dict[str, Any] | None:
+    if not params:
+        return None
+
+    def fix(v: Any) -> Any:
+        if isinstance(v, bool):
+            return _Literal("true" if v else "false")
+        if isinstance(v, dict):
+            return {k: fix(x) for k, x in v.items()}
+        if isinstance(v, list):
+            return [fix(x) for x in v]
+        return v
+
+    return {k: fix(param_value(v, k)) for k, v in params.items()}
+
+
+def _timeout_ms(timeout: float | None) -> int | None:
+    seconds = settings.QUERY_TIMEOUT if timeout is None else timeout
+    return int(seconds * 1000) if seconds and seconds > 0 else None
+
+
+class FalkorDBBackend(GraphBackend):
+    """A FalkorDB graph, reached through the official ``falkordb`` client."""
+
+    schema_dialect = "falkordb"
+
+    def __init__(self, db: FalkorDB, graph: str, *, kind: str, address: str,
+                 engine: "EmbeddedEngine | None" = None) -> None:
+        self._db = db
+        self._graph = db.select_graph(graph)
+        self.graph_name = graph
+        self.kind = kind
+        self.address = address
+        self._engine = engine
+
+    @classmethod
+    def over_socket(cls, engine: "EmbeddedEngine", graph: str) -> "FalkorDBBackend":
+        """The embedded engine of ``engine``; restarted on demand if it died."""
+        try:
+            db = FalkorDB(unix_socket_path=str(engine.socket_path))
+        except (redis.exceptions.ConnectionError, OSError):
+            engine.ensure_started()
+            db = FalkorDB(unix_socket_path=str(engine.socket_path))
+        return cls(db, graph, kind="embedded", address=f"unix://{engine.socket_path}",
+                   engine=engine)
+
+    @classmethod
+    def over_tcp(cls, host: str, port: int, graph: str, password: str | None = None
+                 ) -> "FalkorDBBackend":
+        """An external FalkorDB server."""
+        address = f"falkordb://{host}:{port}"
+        try:
+            # The client probes the server (cluster or sentinel?) as it is constructed.
+            db = FalkorDB(host=host, port=port, password=password or None)
+        except redis.exceptions.AuthenticationError:
+            raise AuthError(f"FalkorDB at {address} refused the password",
+                            hint="set CREDITGRAPH_FALKORDB_PASSWORD") from None
+        except (redis.exceptions.ConnectionError, OSError):
+            raise EngineUnavailable(f"cannot reach FalkorDB at {address}",
+                                    hint="check that the server runs and CREDITGRAPH_DB is right"
+                                    ) from None
+        return cls(db, graph, kind="falkordb", address=address)
+
+    # -- running statements ------------------------------------------------------------------
+
+    def _run(self, cypher: str, params: Mapping[str, Any] | None, timeout: float | None,
+             read_only: bool):
+        header = _header_params(params)
+        ms = _timeout_ms(timeout)
+        call = self._graph.ro_query if read_only else self._graph.query
+        try:
+            return call(cypher, header, timeout=ms)
+        except redis.exceptions.ConnectionError:
+            if self._engine is None:
+                raise self._unavailable() from None
+            # The embedded engine died (crash, kill -9, reboot): start it again from its log.
+            # Only a read is repeated; a write's fate is unknown, so the caller decides.
+            self._engine.ensure_started()
+            if not read_only:
+                raise EngineUnavailable(
+                    "the embedded engine restarted during a write; the write may not have been applied",
+                    hint="run the command again (loads are idempotent)") from None
+            try:
+                return call(cypher, header, timeout=ms)
+            except redis.exceptions.RedisError as exc:
+                raise self._map_error(exc, cypher) from None
+        except redis.exceptions.RedisError as exc:
+            raise self._map_error(exc, cypher) from None
+
+    def _unavailable(self) -> EngineUnavailable:
+        return EngineUnavailable(f"cannot reach FalkorDB at {self.address}",
+                                 hint="check that the server runs and CREDITGRAPH_DB is right")
+
+    def _map_error(self, exc: Exception, cypher: str) -> Exception:
+        if isinstance(exc, redis.exceptions.AuthenticationError):
+            return AuthError(f"FalkorDB at {self.address} refused the password",
+                             hint="set CREDITGRAPH_FALKORDB_PASSWORD")
+        if isinstance(exc, (redis.exceptions.ConnectionError, redis.exceptions.TimeoutError)):
+            if isinstance(exc, redis.exceptions.TimeoutError):
+                return QueryTimeout("the query timed out waiting for the engine")
+            return self._unavailable()
+        text = " ".join(str(exc).split())
+        lower = text.lower()
+        if "read-only" in lower or "is to be executed only on read-only queries" in lower:
+            return ReadOnlyViolation("this statement writes, but it was sent as a read",
+                                     hint="use --write for statements that change the graph")
+        if "timed out" in lower or "timeout" in lower:
+            return QueryTimeout(f"the query ran longer than its timeout: {text}",
+                                hint="raise CREDITGRAPH_QUERY_TIMEOUT or narrow the query")
+        if "noauth" in lower or "authentication" in lower:
+            return AuthError(f"FalkorDB at {self.address}: {text}",
+                             hint="set CREDITGRAPH_FALKORDB_PASSWORD")
+        text = re.sub(r"^errMsg:\s*", "", text)
+        text = re.sub(r"\s*errCtx:.*$", "", text)
+        return QueryError(f"the engine rejected the query: {text}")
+
+    @staticmethod
+    def _rows(result) -> list[Row]:
+        names = [h[1] if isinstance(h, (list, tuple)) else h for h in (result.header or [])]
+        names = [n.decode() if isinstance(n, bytes) else n for n in names]
+        return [dict(zip(names, (to_plain(v) for v in row))) for row in result.result_set or []]
+
+    def read(self, cypher: str, params: Mapping[str, Any] | None = None, *,
+             timeout: float | None = None) -> list[Row]:
+        return self._rows(self._run(cypher, params, timeout, read_only=True))
+
+    def write(self, cypher: str, params: Mapping[str, Any] | None = None, *,
+              timeout: float | None = None) -> WriteSummary:
+        result = self._run(cypher, params, timeout, read_only=False)
+        # The client reports counters as floats.
+        return WriteSummary(
+            nodes_created=int(result.nodes_created), nodes_deleted=int(result.nodes_deleted),
+            relationships_created=int(result.relationships_created),
+            relationships_deleted=int(result.relationships_deleted),
+            properties_set=int(result.properties_set), labels_added=int(result.labels_added),
+            rows=self._rows(result))
+
+    # -- schema ------------------------------------------------------------------------------
+
+    def _graph_exists(self) -> bool:
+        try:
+            return self.graph_name in self._db.list_graphs()
+        except redis.exceptions.RedisError as exc:
+            raise self._map_error(exc, "GRAPH.LIST") from None
+
+    def existing_indexes(self) -> set[tuple[str, str]]:
+        return {(label, prop) for (label, prop, _kind) in self._index_catalogue()}
+
+    def _index_catalogue(self) -> set[tuple[str, str, str]]:
+        if not self._graph_exists():
+            return set()
+        rows = self.read("CALL db.indexes() YIELD label, properties, types "
+                         "RETURN label, properties, types")
+        out = set()
+        for row in rows:
+            types = row.get("types") or {}
+            for prop in row["properties"]:
+                for kind in types.get(prop, ["RANGE"]):
+                    out.add((row["label"], prop, str(kind).upper()))
+        return out
+
+    def _constraints(self) -> set[tuple[str, str, tuple[str, ...]]]:
+        if not self._graph_exists():
+            return set()
+        rows = self.read("CALL db.constraints() YIELD type, label, properties "
+                         "RETURN type, label, properties")
+        return {(str(r["type"]).upper(), r["label"], tuple(r["properties"])) for r in rows}
+
+    def apply_schema_statement(self, statement: SchemaStatement) -> bool:
+        text = statement.text
+        match = _CONSTRAINT.match(text)
+        if match:
+            props = tuple(match["props"].split())
+            if len(props) != int(match["n"]):
+                raise QueryError(f"{statement.file}:{statement.line}: PROPERTIES count does not "
+                                 f"match the properties listed")
+            key = (match["kind"].upper(), match["label"], props)
+            if key in self._constraints():
+                return False
+            try:
+                self._db.connection.execute_command(
+                    "GRAPH.CONSTRAINT", "CREATE", self.graph_name, match["kind"].upper(),
+                    match["entity"].upper(), match["label"], "PROPERTIES", len(props), *props)
+            except redis.exceptions.RedisError as exc:
+                raise QueryError(f"{statement.file}:{statement.line}: {exc}") from None
+            return True
+        match = _INDEX.match(text)
+        if match:
+            kind = "FULLTEXT" if match["fulltext"] else "RANGE"
+            props = [p.strip().split(".", 1)[-1] for p in match["props"].split(",")]
+            catalogue = self._index_catalogue()
+            if all((match["label"], p, kind) in catalogue for p in props):
+                return False
+        try:
+            self.write(text)
+        except QueryError as exc:
+            raise QueryError(f"{statement.file}:{statement.line}: {exc.message}") from None
+        return True
+
+    # -- housekeeping ------------------------------------------------------------------------
+
+    def clear(self) -> None:
+        """Drop the whole graph, indexes and constraints included (bootstrap_schema restores them)."""
+        if self._graph_exists():
+            try:
+                self._graph.delete()
+            except redis.exceptions.RedisError as exc:
+                raise self._map_error(exc, "GRAPH.DELETE") from None
+
+    def ping(self) -> None:
+        try:
+            self._db.connection.ping()
+        except redis.exceptions.RedisError as exc:
+            raise self._map_error(exc, "PING") from None
+
+    def describe(self) -> dict[str, Any]:
+        conn = self._db.connection
+        try:
+            memory = conn.info("memory")
+            server = conn.info("server")
+            graphs = sorted(self._db.list_graphs())
+        except redis.exceptions.RedisError as exc:
+            raise self._map_error(exc, "INFO") from None
+        sizes = {}
+        for name in graphs:
+            graph = self._db.select_graph(name)
+            nodes = graph.ro_query("MATCH (n) RETURN count(n)").result_set[0][0]
+            rels = graph.ro_query("MATCH ()-[r]->() RETURN count(r)").result_set[0][0]
+            sizes[name] = {"nodes": nodes, "relationships": rels}
+        return {
+            "engine": self.kind,
+            "address": self.address,
+            "graph": self.graph_name,
+            "server_version": server.get("redis_version"),
+            "memory_used": memory.get("used_memory_human"),
+            "memory_peak": memory.get("used_memory_peak_human"),
+            "graphs": sizes,
+        }
+
+    def close(self) -> None:
+        try:
+            self._db.connection.close()
+        except redis.exceptions.RedisError:
+            pass
