@@ -37,6 +37,8 @@ test: install
 
 demo: install
 	$(BIN)/creditgraph db start
+	$(BIN)/creditgraph load sample_data/generated/2025-05-31 --report .creditgraph/demo-load-1.json
+	$(BIN)/creditgraph load sample_data/generated/2025-06-30 --report .creditgraph/demo-load-2.json
 	$(BIN)/creditgraph db status
 
 bench: install

@@ -96,3 +96,9 @@ def test_uniqueness_is_enforced(any_backend):
             pytest.fail("a duplicate Department code was accepted")
         time.sleep(0.1)
     assert any_backend.read("MATCH (d:Department) RETURN count(d) AS c") == [{"c": 1}]
+
+
+def test_read_on_an_empty_graph_answers_like_an_empty_database(any_backend):
+    any_backend.clear()
+    assert any_backend.read("MATCH (n) RETURN count(n) AS c") == [{"c": 0}]
+    assert any_backend.read("MATCH (n:Enterprise) RETURN n") == []

@@ -176,6 +176,16 @@ class FalkorDBBackend(GraphBackend):
                 return call(cypher, header, timeout=ms)
             except redis.exceptions.RedisError as exc:
                 raise self._map_error(exc, cypher) from None
+        except redis.exceptions.ResponseError as exc:
+            if "empty key" not in str(exc):
+                raise self._map_error(exc, cypher) from None
+            # A graph that was never written (or was cleared) does not exist in FalkorDB, where
+            # Neo4j would answer from an empty database. Create it empty and ask again.
+            try:
+                self._graph.query("RETURN 1")
+                return call(cypher, header, timeout=ms)
+            except redis.exceptions.RedisError as again:
+                raise self._map_error(again, cypher) from None
         except redis.exceptions.RedisError as exc:
             raise self._map_error(exc, cypher) from None
 

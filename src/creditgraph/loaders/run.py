@@ -1,0 +1,623 @@
+"""One load: read a snapshot, validate, diff against the previous load, write what changed.
+
+For every input file, rows_read = rows_loaded + rows_quarantined + rows_duplicate: a row that
+cannot be loaded is written to ``<CREDITGRAPH_HOME>/quarantine/<run_id>/<file>.csv`` with its
+line number and reason codes, never dropped.
+
+Speed comes from not doing work twice: a row whose input text is unchanged since the previous
+load of the source (same 64-bit hash) is neither parsed nor written again; only new, changed and
+vanished rows reach the Python validation and the engine.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import glob
+import hashlib
+import json
+import re
+import time
+import uuid
+from collections import Counter, defaultdict
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+
+from creditgraph import settings
+from creditgraph.exc import ConfigError, CreditgraphError, InputError
+from creditgraph.graph.base import GraphBackend
+from creditgraph.loaders import readers
+from creditgraph.loaders.mapping import FileMapping, Mapping, canonical_mapping, load_mapping
+from creditgraph.loaders.state import SCHEMA, SourceState, StateWriter, graph_id
+from creditgraph.loaders.tables import (TABLE_ORDER, Fact, NodeFact, RowError, facts_of,
+                                        normalise)
+from creditgraph.loaders.writer import FactWriter, fact_name
+
+#: bump when normalisation changes, so the next load re-validates every row
+NORMALISATION_VERSION = "1"
+BATCH_ROWS = 65536
+_SOURCE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
+
+
+@dataclass
+class FileReport:
+    """Counts for one input file."""
+
+    file: str
+    table: str
+    rows_read: int = 0
+    rows_loaded: int = 0
+    rows_quarantined: int = 0
+    rows_duplicate: int = 0
+    rows_unchanged: int = 0
+    quarantine_file: str | None = None
+    reasons: Counter = field(default_factory=Counter)
+
+    def as_dict(self) -> dict:
+        return {"file": self.file, "table": self.table, "rows_read": self.rows_read,
+                "rows_loaded": self.rows_loaded, "rows_quarantined": self.rows_quarantined,
+                "rows_duplicate": self.rows_duplicate, "rows_unchanged": self.rows_unchanged,
+                "quarantine_file": self.quarantine_file, "reasons": dict(self.reasons)}
+
+
+@dataclass
+class LoadReport:
+    """What a load did; ``as_dict()`` is the JSON written by ``--report``."""
+
+    run_id: str
+    source: str
+    as_of: str
+    full_snapshot: bool
+    files: list[FileReport] = field(default_factory=list)
+    changes: dict[str, Counter] = field(default_factory=lambda: defaultdict(Counter))
+    seconds: float = 0.0
+    status: str = "running"
+    previous_as_of: str | None = None
+    statements: int = 0
+    retries: int = 0
+
+    def total(self, name: str) -> int:
+        return sum(getattr(f, name) for f in self.files)
+
+    def as_dict(self) -> dict:
+        return {
+            "run_id": self.run_id, "source": self.source, "as_of": self.as_of,
+            "full_snapshot": self.full_snapshot, "status": self.status,
+            "previous_as_of": self.previous_as_of,
+            "rows_read": self.total("rows_read"), "rows_loaded": self.total("rows_loaded"),
+            "rows_quarantined": self.total("rows_quarantined"),
+            "rows_duplicate": self.total("rows_duplicate"),
+            "rows_unchanged": self.total("rows_unchanged"),
+            "files": [f.as_dict() for f in self.files],
+            "changes": {name: {k: c.get(k, 0) for k in ("added", "updated", "closed")}
+                        for name, c in sorted(self.changes.items())},
+            "seconds": round(self.seconds, 3),
+            "statements": self.statements, "retries": self.retries,
+        }
+
+
+@dataclass(frozen=True)
+class InputFile:
+    """One file of the snapshot and the mapping entry that reads it."""
+
+    path: Path
+    entry: FileMapping
+
+
+class Progress:
+    """Callbacks a front end (the CLI's progress bar) can hook; the default does nothing."""
+
+    def start(self, total_bytes: int) -> None: ...
+    def file(self, name: str) -> None: ...
+    def advance(self, nbytes: int, rows: int) -> None: ...
+    def written(self, rows: int) -> None: ...
+    def phase(self, text: str) -> None: ...
+
+
+def _raw_hashes(frame: pd.DataFrame) -> np.ndarray:
+    """A 64-bit hash per row of the input as read (column order included)."""
+    if frame.empty:
+        return np.empty(0, dtype=np.uint64)
+    return pd.util.hash_pandas_object(frame, index=False, categorize=False).to_numpy(np.uint64)
+
+
+def resolve_inputs(root: Path, mapping: Mapping) -> list[InputFile]:
+    """The snapshot's files in write order, each with its mapping entry."""
+    if not root.exists():
+        raise InputError("no such file or folder", file=str(root))
+    found: list[InputFile] = []
+    for entry in mapping.files:
+        if root.is_file():
+            matches = [root] if mapping.canonical is False and len(mapping.files) == 1 else (
+                [root] if glob.fnmatch.fnmatch(root.name, entry.path) else [])
+        else:
+            matches = sorted(Path(p) for p in glob.glob(str(root / entry.path)))
+        if not matches and not mapping.canonical:
+            raise InputError(f"mapping {mapping.origin} names {entry.path!r}, which matches no file",
+                             file=str(root))
+        found += [InputFile(m, entry) for m in matches]
+    order = {t: i for i, t in enumerate(TABLE_ORDER)}
+    found.sort(key=lambda f: order[f.entry.table])
+    if not found:
+        raise InputError("no snapshot files found (expected the canonical layout, see "
+                         "docs/snapshot-format.md, or a --mapping)", file=str(root))
+    return found
+
+
+def _frames(path: Path, entry: FileMapping, encoding: str | None,
+            invalid: list[tuple[int, str]]) -> Iterator[tuple[pd.DataFrame, np.ndarray]]:
+    """Batches of the file as string DataFrames, with each row's record number (header = 1)."""
+    fmt = entry.format or readers.detect_format(path)
+    if fmt in ("csv", "tsv"):
+        yield from _csv_frames(path, fmt, entry, encoding, invalid)
+        return
+    batch: list[dict[str, str]] = []
+    numbers: list[int] = []
+    for record in readers.iter_records(path, fmt=fmt, encoding=encoding or entry.encoding,
+                                       sheet=entry.sheet):
+        if record.problem:
+            invalid.append((record.line, record.problem))
+            continue
+        batch.append(record.values)
+        numbers.append(record.line)
+        if len(batch) >= BATCH_ROWS:
+            yield pd.DataFrame(batch, dtype=str).fillna(""), np.array(numbers)
+            batch, numbers = [], []
+    if batch:
+        yield pd.DataFrame(batch, dtype=str).fillna(""), np.array(numbers)
+
+
+def _csv_frames(path: Path, fmt: str, entry: FileMapping, encoding: str | None,
+                invalid: list[tuple[int, str]]) -> Iterator[tuple[pd.DataFrame, np.ndarray]]:
+    import pyarrow.csv as pacsv
+
+    enc = encoding or entry.encoding or readers.detect_encoding(path)
+    delimiter = "\t" if fmt == "tsv" else (entry.delimiter or ",")
+    with open(path, encoding=enc, errors="replace", newline="") as fh:
+        header = next(csv.reader(fh, delimiter=delimiter), None)
+    if header is None:
+        return
+    names = readers._clean_header(header)
+    bad: list[int] = []
+
+    def on_invalid(row) -> str:
+        if row.text.strip():
+            bad.append(row.number)
+            invalid.append((row.number, f"field_count:expected {len(names)}, got {row.actual_columns}"))
+        return "skip"
+
+    reader = pacsv.open_csv(
+        path,
+        read_options=pacsv.ReadOptions(use_threads=False, block_size=1 << 24, encoding=enc,
+                                       column_names=names, skip_rows=1),
+        parse_options=pacsv.ParseOptions(delimiter=delimiter, invalid_row_handler=on_invalid,
+                                         newlines_in_values=True, ignore_empty_lines=True,
+                                         quote_char=False if fmt == "tsv" else '"'),
+        convert_options=pacsv.ConvertOptions(column_types={n: pa.string() for n in names},
+                                             strings_can_be_null=False,
+                                             quoted_strings_can_be_null=False))
+    next_record = 2  # record numbers as pyarrow counts them: the header is record 1
+    seen_bad = 0
+    for batch in reader:
+        frame = batch.to_pandas()
+        n = len(frame)
+        # Record numbers of this batch's rows: consecutive, skipping the invalid ones.
+        numbers = np.empty(n, dtype=np.int64)
+        bad_sorted = sorted(bad[seen_bad:])
+        i = 0
+        record = next_record
+        for b in bad_sorted:
+            while i < n and record < b:
+                numbers[i] = record
+                i += 1
+                record += 1
+            if record == b:
+                record += 1
+        while i < n:
+            numbers[i] = record
+            i += 1
+            record += 1
+        seen_bad = len(bad)
+        next_record = record
+        yield frame, numbers
+
+
+def exact_lines(path: Path, encoding: str, delimiter: str, records: set[int]) -> dict[int, int]:
+    """Physical line numbers of the given record numbers (a quoted field may span lines)."""
+    out: dict[int, int] = {}
+    if not records:
+        return out
+    with open(path, encoding=encoding, errors="replace", newline="") as fh:
+        reader = csv.reader(fh, delimiter=delimiter)
+        number = 0
+        start = 1
+        for fields in reader:
+            if fields:
+                number += 1
+                if number in records:
+                    out[number] = start
+            start = reader.line_num + 1
+    return out
+
+
+class Loader:
+    """Loads one snapshot of one source into one graph."""
+
+    def __init__(self, backend: GraphBackend, *, home: Path | None = None,
+                 progress: Progress | None = None, batch_size: int | None = None) -> None:
+        self.backend = backend
+        self.home = Path(home or settings.HOME)
+        self.progress = progress or Progress()
+        self.batch_size = batch_size
+
+    def load(self, path: Path, *, mapping_file: Path | None = None, source: str | None = None,
+             as_of: str | None = None, force: bool = False, encoding: str | None = None,
+             full: bool | None = None) -> LoadReport:
+        """Load ``path`` (a snapshot folder or a file) and return the report."""
+        started = time.perf_counter()
+        path = Path(path)
+        mapping = load_mapping(mapping_file) if mapping_file else canonical_mapping()
+        manifest = _manifest(path)
+        source = source or mapping.source or manifest.get("source")
+        if not source:
+            raise ConfigError("no source name: pass --source NAME (or put `source:` in the mapping)")
+        if not _SOURCE.match(source):
+            raise ConfigError(f"source name {source!r} may hold only letters, digits, '.', '_', '-'")
+        as_of = as_of or manifest.get("as_of")
+        if not as_of:
+            raise ConfigError("no snapshot date: pass --as-of YYYY-MM-DD")
+        try:
+            as_of = dt.date.fromisoformat(as_of).isoformat()
+        except ValueError:
+            raise ConfigError(f"--as-of {as_of!r} is not a date (YYYY-MM-DD)") from None
+        full = manifest.get("full_snapshot", True) if full is None else full
+        inputs = resolve_inputs(path, mapping)
+        self.backend.bootstrap_schema()
+        address = str(self.backend.describe().get("address", self.backend.kind))
+        state = SourceState.open(self.home, graph_id(address, getattr(self.backend, "graph_name",
+                                                                      settings.GRAPH)), source)
+        with state.locked():
+            return self._load_locked(path, inputs, mapping, state, source, as_of, force, encoding,
+                                     bool(full), started)
+
+    def _load_locked(self, path, inputs, mapping, state: SourceState, source, as_of, force,
+                     encoding, full, started) -> LoadReport:
+        if state.run_id and not self._run_exists(state.run_id):
+            # The graph was emptied or replaced since: diffing against it would skip real work.
+            state.forget()
+        if state.as_of and as_of < state.as_of and not force:
+            raise InputError(f"snapshot {as_of} is older than the last load of {source!r} "
+                             f"({state.as_of})", hint="pass --force to load it anyway")
+        run_id = f"{dt.datetime.now(dt.timezone.utc):%Y%m%dT%H%M%SZ}-{uuid.uuid4().hex[:8]}"
+        report = LoadReport(run_id, source, as_of, full, previous_as_of=state.as_of)
+        fingerprint = _fingerprint(mapping, inputs)
+        same_shape = state.fingerprint == fingerprint
+        self._record_run(report, started_at=_now())
+        quarantine = _Quarantine(self.home / "quarantine" / run_id)
+        writer = FactWriter(self.backend, source=source, as_of=as_of, run_id=run_id,
+                            batch_size=self.batch_size, on_written=self.progress.written)
+        next_state = StateWriter(state, run_id)
+        lookups = _read_lookups(path, mapping, encoding)
+        self.progress.start(sum(f.path.stat().st_size for f in inputs))
+        try:
+            by_table: dict[str, list[InputFile]] = defaultdict(list)
+            for item in inputs:
+                by_table[item.entry.table].append(item)
+            for table in TABLE_ORDER:
+                if table not in by_table:
+                    next_state.keep_table(table)
+                    continue
+                self._load_table(table, by_table[table], state, same_shape, lookups, encoding,
+                                 source, as_of, full, writer, next_state, quarantine, report)
+            self.progress.phase("writing")
+            writer.close()
+        except BaseException:
+            writer.abort()
+            next_state.discard()
+            quarantine.close()
+            report.status = "failed"
+            report.seconds = time.perf_counter() - started
+            try:
+                self._record_run(report, finished_at=_now())
+            except CreditgraphError:
+                pass
+            raise
+        quarantine.close()
+        self._fix_quarantine_lines(quarantine, report, encoding)
+        next_state.commit(as_of=as_of, run_id=run_id, fingerprint=fingerprint)
+        report.status = "done"
+        report.statements, report.retries = writer.statements, writer.retries
+        report.seconds = time.perf_counter() - started
+        self._record_run(report, finished_at=_now())
+        runs = self.home / "runs"
+        runs.mkdir(parents=True, exist_ok=True)
+        (runs / f"{run_id}.json").write_text(json.dumps(report.as_dict(), ensure_ascii=False,
+                                                        indent=2), encoding="utf-8")
+        return report
+
+    # -- one canonical table -----------------------------------------------------------------
+
+    def _load_table(self, table, items, state: SourceState, same_shape, lookups, encoding, source,
+                    as_of, full, writer: FactWriter, next_state: StateWriter,
+                    quarantine: "_Quarantine", report: LoadReport) -> None:
+        old = state.table(table) if state.run_id else SCHEMA.empty_table()
+        old_keys = old.column("key").to_numpy(zero_copy_only=False)
+        old_raw = old.column("raw").to_numpy()
+        old_index = {k: i for i, k in enumerate(old_keys)}
+        raw_to_old = (pd.Series(np.arange(len(old_raw)), index=old_raw)
+                      if same_shape and len(old_raw) else None)
+        if raw_to_old is not None:
+            raw_to_old = raw_to_old[~raw_to_old.index.duplicated()]
+        seen_keys: dict[str, int] = {}  # key -> row hash of the normalised values
+        kept_old = np.zeros(len(old_keys), dtype=bool)  # unchanged rows carried over
+        new_keys: list[str] = []
+        new_raw: list[int] = []
+        new_values: list[str] = []
+        changes = report.changes
+        for item in items:
+            file_report = FileReport(str(item.path.name), table)
+            report.files.append(file_report)
+            self.progress.file(item.path.name)
+            invalid: list[tuple[int, str]] = []
+            seen_raw: set[int] = set()
+            for frame, numbers in _frames(item.path, item.entry, encoding, invalid):
+                for number, problem in invalid:
+                    file_report.rows_read += 1
+                    self._quarantine(quarantine, item, file_report, number, {}, [problem])
+                invalid.clear()
+                hashes = _raw_hashes(frame)
+                file_report.rows_read += len(frame)
+                self.progress.advance(0, len(frame))
+                unchanged = np.zeros(len(frame), dtype=bool)
+                if raw_to_old is not None:
+                    pos = raw_to_old.reindex(hashes).to_numpy()
+                    unchanged = ~np.isnan(pos)
+                records = frame.to_dict("records") if (~unchanged).any() else []
+                for i in range(len(frame)):
+                    raw = int(hashes[i])
+                    if raw in seen_raw:
+                        file_report.rows_duplicate += 1
+                        continue
+                    seen_raw.add(raw)
+                    if unchanged[i]:
+                        j = int(pos[i])
+                        key = old_keys[j]
+                        if key in seen_keys or kept_old[j]:
+                            file_report.rows_duplicate += 1
+                            continue
+                        kept_old[j] = True
+                        seen_keys[key] = 0
+                        file_report.rows_loaded += 1
+                        file_report.rows_unchanged += 1
+                        continue
+                    row = records[i]
+                    canonical, reasons = (row, []) if item.entry.columns == () else \
+                        item.entry.apply(row, lookups)
+                    if reasons:
+                        self._quarantine(quarantine, item, file_report, int(numbers[i]), row, reasons)
+                        continue
+                    try:
+                        norm = normalise(table, canonical, source)
+                    except RowError as err:
+                        self._quarantine(quarantine, item, file_report, int(numbers[i]), row,
+                                         err.reasons)
+                        continue
+                    values_json = json.dumps(norm.values, ensure_ascii=False, sort_keys=True)
+                    digest = _digest(values_json)
+                    if norm.key in seen_keys:
+                        if seen_keys[norm.key] == digest:
+                            file_report.rows_duplicate += 1
+                        else:
+                            self._quarantine(quarantine, item, file_report, int(numbers[i]), row,
+                                             ["duplicate_key:another row of this snapshot has the "
+                                              "same key with other values"])
+                        continue
+                    seen_keys[norm.key] = digest
+                    file_report.rows_loaded += 1
+                    new_facts = facts_of(table, norm.values, source)
+                    j = old_index.get(norm.key)
+                    if j is not None:
+                        old_values = json.loads(old.column("values")[j].as_py())
+                        if old_values == norm.values:
+                            # Same content under another raw form (spacing, encoding): no write.
+                            kept_old[j] = True
+                            file_report.rows_unchanged += 1
+                            continue
+                        old_facts = facts_of(table, old_values, source)
+                        self._diff_facts(old_facts, new_facts, writer, changes)
+                    else:
+                        for fact in new_facts:
+                            if fact.closable:
+                                changes[fact_name(fact)]["added"] += 1
+                        writer.upsert(new_facts)
+                    new_keys.append(norm.key)
+                    new_raw.append(raw)
+                    new_values.append(values_json)
+            for number, problem in invalid:
+                file_report.rows_read += 1
+                self._quarantine(quarantine, item, file_report, number, {}, [problem])
+        # Rows of the previous snapshot that this one no longer holds.
+        vanished = [i for i, k in enumerate(old_keys) if k not in seen_keys and not kept_old[i]]
+        if full and vanished:
+            self.progress.phase(f"closing {len(vanished)} {table}")
+            for i in vanished:
+                old_values = json.loads(old.column("values")[i].as_py())
+                facts = facts_of(table, old_values, source)
+                extra = {}
+                if table == "list_entries":
+                    extra[old_values["id"]] = _closed_entry(old_values, as_of)
+                writer.close_facts(facts, extra)
+                for fact in facts:
+                    if fact.closable:
+                        changes[fact_name(fact)]["closed"] += 1
+        keep = kept_old if full else (kept_old | ~np.isin(old_keys, list(seen_keys)))
+        carried = old.filter(pa.array(keep)) if len(old_keys) else old
+        fresh = pa.table({"key": pa.array(new_keys, pa.string()),
+                          "raw": pa.array(new_raw, pa.uint64()),
+                          "values": pa.array(new_values, pa.string())}, schema=SCHEMA)
+        next_state.write_table(table, pa.concat_tables([carried, fresh]))
+
+    @staticmethod
+    def _diff_facts(old_facts: list[Fact], new_facts: list[Fact], writer: FactWriter,
+                    changes: dict[str, Counter]) -> None:
+        def ident(f: Fact):
+            if isinstance(f, NodeFact):
+                return ("n", f.ref.labels, f.ref.value)
+            return ("r", f.type, f.start.value, f.end.value, f.key)
+
+        old_by = {ident(f): f for f in old_facts}
+        new_by = {ident(f): f for f in new_facts}
+        gone = [f for k, f in old_by.items() if k not in new_by]
+        writer.close_facts(gone)
+        for fact in gone:
+            if fact.closable:
+                changes[fact_name(fact)]["closed"] += 1
+        for key, fact in new_by.items():
+            if not fact.closable:
+                continue
+            if key not in old_by:
+                changes[fact_name(fact)]["added"] += 1
+            elif old_by[key] != fact:
+                changes[fact_name(fact)]["updated"] += 1
+        writer.upsert(new_facts)
+
+    def _quarantine(self, quarantine: "_Quarantine", item: InputFile, report: FileReport,
+                    number: int, row: dict, reasons: list[str]) -> None:
+        report.rows_quarantined += 1
+        for reason in reasons:
+            report.reasons[reason.split(":", 1)[0]] += 1
+        report.quarantine_file = str(quarantine.add(item.path, number, row, reasons))
+
+    def _fix_quarantine_lines(self, quarantine: "_Quarantine", report: LoadReport,
+                              encoding: str | None) -> None:
+        """Replace record numbers by physical line numbers in the quarantine files."""
+        for path, written in quarantine.files.items():
+            fmt = readers.detect_format(path)
+            if fmt not in ("csv", "tsv"):
+                continue
+            enc = encoding or readers.detect_encoding(path)
+            lines = exact_lines(path, enc, "\t" if fmt == "tsv" else ",", set(written.records))
+            quarantine.rewrite_lines(path, lines)
+
+    # -- load history ------------------------------------------------------------------------
+
+    def _run_exists(self, run_id: str) -> bool:
+        rows = self.backend.read("MATCH (r:LoadRun {run_id: $id}) RETURN count(r) AS c", {"id": run_id})
+        return bool(rows and rows[0]["c"])
+
+    def _record_run(self, report: LoadReport, **times: str) -> None:
+        summary = report.as_dict()
+        props = {"source": report.source, "as_of": report.as_of, "full_snapshot": report.full_snapshot,
+                 "status": report.status, "rows": summary["rows_read"],
+                 "loaded": summary["rows_loaded"], "quarantined": summary["rows_quarantined"],
+                 "duplicates": summary["rows_duplicate"], "seconds": summary["seconds"],
+                 "changes": json.dumps(summary["changes"], ensure_ascii=False)}
+        props.update(times)
+        self.backend.write("MERGE (r:LoadRun {run_id: $id}) SET r += $props",
+                           {"id": report.run_id, "props": props})
+
+
+def _closed_entry(values: dict, as_of: str) -> dict:
+    """A list entry that vanished from its list: expired if its end date passed, else repaired."""
+    end = values.get("end_date")
+    if end and end <= as_of:
+        return {"status": "expired"}
+    return {"status": "repaired", "repaired_date": as_of}
+
+
+def _digest(text: str) -> int:
+    return int.from_bytes(hashlib.blake2b(text.encode(), digest_size=8).digest(), "big")
+
+
+def _fingerprint(mapping: Mapping, inputs: list[InputFile]) -> str:
+    """Changes when the mapping or the normalisation does: raw hashes then mean nothing."""
+    text = json.dumps([NORMALISATION_VERSION, settings.PID_KEY,
+                       [repr(f) for f in mapping.files], [repr(lk) for lk in mapping.lookups]])
+    return hashlib.sha1(text.encode()).hexdigest()
+
+
+def _manifest(path: Path) -> dict:
+    from creditgraph.synth.layout import MANIFEST
+
+    candidate = (path / MANIFEST) if path.is_dir() else None
+    if candidate is None or not candidate.is_file():
+        return {}
+    try:
+        return json.loads(candidate.read_text(encoding="utf-8"))
+    except json.JSONDecodeError as exc:
+        raise InputError(f"not valid JSON ({exc.msg})", file=str(candidate), line=exc.lineno) from None
+
+
+def _read_lookups(root: Path, mapping: Mapping, encoding: str | None) -> dict[str, dict[str, str]]:
+    out: dict[str, dict[str, str]] = {}
+    base = root if root.is_dir() else root.parent
+    for lookup in mapping.lookups:
+        path = base / lookup.path
+        table: dict[str, str] = {}
+        for record in readers.iter_records(path, encoding=lookup.encoding or encoding):
+            if lookup.key not in record.values or lookup.value not in record.values:
+                raise InputError(f"lookup {lookup.name!r} needs columns {lookup.key!r} and "
+                                 f"{lookup.value!r}", file=str(path), line=record.line)
+            key = record.values[lookup.key].strip()
+            if key and key not in table:
+                table[key] = record.values[lookup.value].strip()
+        out[lookup.name] = table
+    return out
+
+
+def _now() -> str:
+    return dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
+
+
+@dataclass
+class _QFile:
+    handle: object
+    writer: object
+    columns: list[str]
+    records: list[int] = field(default_factory=list)
+
+
+class _Quarantine:
+    """Writes rejected rows, with line and reasons, one CSV per input file."""
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+        self.files: dict[Path, _QFile] = {}
+
+    def add(self, source: Path, line: int, row: dict, reasons: list[str]) -> Path:
+        q = self.files.get(source)
+        target = self.folder / f"{source.name}.csv"
+        if q is None:
+            self.folder.mkdir(parents=True, exist_ok=True)
+            handle = open(target, "w", encoding="utf-8-sig", newline="")
+            writer = csv.writer(handle)
+            columns = list(row)
+            writer.writerow(["line", "reasons", *columns])
+            q = self.files[source] = _QFile(handle, writer, columns)
+        extra = [k for k in row if k not in q.columns]
+        values = [row.get(c, "") for c in q.columns] + [f"{k}={row[k]}" for k in extra]
+        q.writer.writerow([line, ";".join(reasons), *values])
+        q.records.append(line)
+        return target
+
+    def close(self) -> None:
+        for q in self.files.values():
+            if not q.handle.closed:
+                q.handle.close()
+
+    def rewrite_lines(self, source: Path, lines: dict[int, int]) -> None:
+        target = self.folder / f"{source.name}.csv"
+        with open(target, encoding="utf-8-sig", newline="") as fh:
+            rows = list(csv.reader(fh))
+        for row in rows[1:]:
+            row[0] = str(lines.get(int(row[0]), row[0]))
+        with open(target, "w", encoding="utf-8-sig", newline="") as fh:
+            csv.writer(fh).writerows(rows)
+
+
+Callback = Callable[[int], None]

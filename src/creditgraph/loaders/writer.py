@@ -1,0 +1,240 @@
+"""Write facts to the graph: idempotent, batched ``UNWIND $rows`` upserts and closings.
+
+The statements are generated from the facts' labels and relationship types, which come from the
+model (validated identifiers), never from input data; every value travels as a parameter. Each
+batch is its own transaction and every statement is idempotent (MERGE on business keys), so a
+batch that fails because the engine died is simply sent again, and a load interrupted at any
+point and run again ends with the same graph.
+"""
+
+from __future__ import annotations
+
+import queue
+import threading
+import time
+from collections import defaultdict
+from collections.abc import Iterable
+
+from creditgraph import settings
+from creditgraph.exc import EngineError, EngineUnavailable
+from creditgraph.graph.base import GraphBackend
+from creditgraph.loaders.tables import Fact, NodeFact, NodeRef, RelFact
+
+_RETRIES = 3
+
+
+def _labels(ref_labels: tuple[str, ...]) -> str:
+    return "".join(f":{label}" for label in ref_labels)
+
+
+def node_upsert(labels: tuple[str, ...], key: str) -> str:
+    """MERGE a node on its key; properties in ``row.p`` (null removes), ``row.c`` only when new."""
+    return (f"UNWIND $rows AS row MERGE (n{_labels(labels)} {{{key}: row.k}}) "
+            f"ON CREATE SET n += row.c, n.first_seen = $as_of SET n += row.p")
+
+
+def rel_upsert(rel_type: str, start: tuple[tuple[str, ...], str], end: tuple[tuple[str, ...], str],
+               key_names: tuple[str, ...]) -> str:
+    """MERGE both endpoints (as stubs if new) and the relationship between them."""
+    rel_key = ""
+    if key_names:
+        rel_key = " {" + ", ".join(f"{name}: row.r{i}" for i, name in enumerate(key_names)) + "}"
+    return (
+        "UNWIND $rows AS row "
+        f"MERGE (a{_labels(start[0])} {{{start[1]}: row.a}}) "
+        "ON CREATE SET a += row.ac, a += $prov, a.first_seen = $as_of "
+        f"MERGE (b{_labels(end[0])} {{{end[1]}: row.b}}) "
+        "ON CREATE SET b += row.bc, b += $prov, b.first_seen = $as_of "
+        f"MERGE (a)-[r:{rel_type}{rel_key}]->(b) "
+        "ON CREATE SET r.first_seen = $as_of SET r += row.p")
+
+
+def node_close(labels: tuple[str, ...], key: str) -> str:
+    """Close a node that a newer full snapshot no longer holds (history, not deletion)."""
+    return (f"UNWIND $rows AS row MATCH (n{_labels(labels)} {{{key}: row.k}}) "
+            "WHERE n.valid_to IS NULL SET n.valid_to = $as_of, n += row.p")
+
+
+def rel_close(rel_type: str, start: tuple[tuple[str, ...], str], end: tuple[tuple[str, ...], str],
+              key_names: tuple[str, ...]) -> str:
+    """Close a relationship that a newer full snapshot no longer holds."""
+    cond = "".join(f" AND r.{name} = row.r{i}" for i, name in enumerate(key_names))
+    return (f"UNWIND $rows AS row MATCH (a{_labels(start[0])} {{{start[1]}: row.a}})"
+            f"-[r:{rel_type}]->(b{_labels(end[0])} {{{end[1]}: row.b}}) "
+            f"WHERE r.valid_to IS NULL{cond} SET r.valid_to = $as_of")
+
+
+def fact_name(fact: Fact) -> str:
+    """The label or relationship type a fact is counted under in reports."""
+    if isinstance(fact, NodeFact):
+        return fact.ref.labels[-1]
+    return fact.type
+
+
+class FactWriter:
+    """Batches facts per statement and sends them from a background thread.
+
+    Reading and normalising (this process, one core) overlaps with the engine's writing (its own
+    process, the other core). ``close()`` flushes and waits; an error in the writer thread is
+    raised in the caller at the next call.
+    """
+
+    def __init__(self, backend: GraphBackend, *, source: str, as_of: str, run_id: str,
+                 batch_size: int | None = None, on_written=None) -> None:
+        self.backend = backend
+        self.batch_size = batch_size or settings.BATCH_SIZE
+        self.prov = {"source": source, "as_of": as_of, "last_seen": as_of, "load_run": run_id}
+        self.params = {"as_of": as_of, "prov": self.prov}
+        self._pending: dict[str, list[dict]] = defaultdict(list)
+        self._queue: queue.Queue = queue.Queue(maxsize=4)
+        self._error: BaseException | None = None
+        self._on_written = on_written
+        self.statements = 0
+        self.retries = 0
+        self._thread = threading.Thread(target=self._work, name="creditgraph-writer", daemon=True)
+        self._thread.start()
+
+    # -- producer side -----------------------------------------------------------------------
+
+    def upsert(self, facts: Iterable[Fact]) -> None:
+        """Queue facts to be created or updated."""
+        for fact in facts:
+            if isinstance(fact, NodeFact):
+                cypher = node_upsert(fact.ref.labels, fact.ref.key)
+                props = dict(fact.props)
+                if fact.closable:
+                    props.update(self.prov)
+                    props["valid_to"] = None
+                row = {"k": fact.ref.value, "p": props, "c": dict(fact.ref.on_create)}
+                if not fact.closable:
+                    row["c"].update(self.prov)
+            else:
+                cypher = rel_upsert(fact.type, (fact.start.labels, fact.start.key),
+                                    (fact.end.labels, fact.end.key), tuple(k for k, _ in fact.key))
+                props = dict(fact.props)
+                props.update(self.prov)
+                props["valid_to"] = None
+                row = {"a": fact.start.value, "ac": dict(fact.start.on_create),
+                       "b": fact.end.value, "bc": dict(fact.end.on_create), "p": props}
+                for i, (_, value) in enumerate(fact.key):
+                    row[f"r{i}"] = value
+            self._add(cypher, row)
+
+    def close_facts(self, facts: Iterable[Fact], extra: dict[str, dict] | None = None) -> None:
+        """Queue closable facts to get valid_to (and, for nodes, the props in ``extra[key]``)."""
+        for fact in facts:
+            if not fact.closable:
+                continue
+            if isinstance(fact, NodeFact):
+                cypher = node_close(fact.ref.labels, fact.ref.key)
+                row = {"k": fact.ref.value, "p": (extra or {}).get(fact.ref.value, {})}
+            else:
+                cypher = rel_close(fact.type, (fact.start.labels, fact.start.key),
+                                   (fact.end.labels, fact.end.key), tuple(k for k, _ in fact.key))
+                row = {"a": fact.start.value, "b": fact.end.value}
+                for i, (_, value) in enumerate(fact.key):
+                    row[f"r{i}"] = value
+            self._add(cypher, row)
+
+    def _add(self, cypher: str, row: dict) -> None:
+        rows = self._pending[cypher]
+        rows.append(row)
+        if len(rows) >= self.batch_size:
+            self._send(cypher, self._pending.pop(cypher))
+
+    def flush(self) -> None:
+        """Send every partly filled batch."""
+        for cypher in list(self._pending):
+            self._send(cypher, self._pending.pop(cypher))
+
+    def _send(self, cypher: str, rows: list[dict]) -> None:
+        self._raise_if_failed()
+        while True:
+            try:
+                self._queue.put((cypher, rows), timeout=0.5)
+                return
+            except queue.Full:
+                self._raise_if_failed()
+
+    def _raise_if_failed(self) -> None:
+        if self._error is not None:
+            raise self._error
+
+    def close(self) -> None:
+        """Flush, wait for the writer thread, and raise its error if it had one."""
+        try:
+            self.flush()
+        finally:
+            self._queue.put(None)
+            self._thread.join()
+        self._raise_if_failed()
+
+    def abort(self) -> None:
+        """Stop the writer thread without flushing (after an error on the producer side)."""
+        self._pending.clear()
+        while True:
+            try:
+                self._queue.get_nowait()
+            except queue.Empty:
+                break
+        self._queue.put(None)
+        self._thread.join(timeout=60)
+
+    # -- writer thread -----------------------------------------------------------------------
+
+    def _work(self) -> None:
+        while True:
+            item = self._queue.get()
+            if item is None:
+                return
+            if self._error is not None:
+                continue
+            cypher, rows = item
+            try:
+                self._write(cypher, rows)
+            except BaseException as exc:  # handed to the producer thread
+                self._error = exc
+
+    def _write(self, cypher: str, rows: list[dict]) -> None:
+        for attempt in range(_RETRIES + 1):
+            try:
+                self.backend.write(cypher, dict(self.params, rows=rows), timeout=0)
+                self.statements += 1
+                if self._on_written:
+                    self._on_written(len(rows))
+                return
+            except EngineUnavailable:
+                # The statement is idempotent, so after the engine comes back it is safe to send
+                # the same batch again.
+                if attempt == _RETRIES:
+                    raise
+                self.retries += 1
+                time.sleep(0.5 * (attempt + 1))
+                ping = getattr(self.backend, "_engine", None)
+                if ping is not None:
+                    try:
+                        ping.ensure_started()
+                    except EngineError:
+                        continue
+
+
+def all_statements_for_linting() -> list[str]:
+    """Every statement the loader can send, for the Cypher linter test."""
+    from creditgraph.model import load_model
+
+    model = load_model()
+    out = []
+    subject = ("Subject",)
+    for label in model.labels():
+        labels = subject + (label,) if label in model.subject_labels() else (label,)
+        key = "sid" if label in model.subject_labels() else model.key_of(label)
+        out += [node_upsert(labels, key), node_close(labels, key)]
+    ref = (("Subject", "Enterprise"), "sid")
+    for rel in model.relationship_types():
+        keys = tuple(model.relationship(rel).key)
+        out += [rel_upsert(rel, ref, (("Department",), "code"), keys),
+                rel_close(rel, ref, (("Subject",), "sid"), keys)]
+    return out
+
+
+__all__ = ["FactWriter", "NodeRef", "fact_name", "all_statements_for_linting"]
