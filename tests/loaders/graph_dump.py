@@ -12,7 +12,7 @@ KEY = "coalesce(n.sid, n.code, n.id, n.key, n.number)"
 
 def dump(backend) -> tuple[list[str], list[str]]:
     """Sorted JSON lines of every node and relationship, LoadRun records excluded."""
-    nodes = backend.read(f"MATCH (n) WHERE NOT n:LoadRun RETURN labels(n) AS l, properties(n) AS p")
+    nodes = backend.read("MATCH (n) WHERE NOT n:LoadRun RETURN labels(n) AS l, properties(n) AS p")
     rels = backend.read(
         "MATCH (a)-[r]->(b) RETURN type(r) AS t, properties(r) AS p, "
         "coalesce(a.sid, a.code, a.id, a.key, a.number) AS a, "

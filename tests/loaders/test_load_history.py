@@ -6,16 +6,15 @@ import os
 import signal
 import subprocess
 import sys
-import threading
 import time
 from pathlib import Path
 
 import pytest
+from tests.loaders.graph_dump import dump
 
 from creditgraph.exc import InputError
 from creditgraph.graph.falkordb_backend import FalkorDBBackend
 from creditgraph.loaders.run import Loader
-from tests.loaders.graph_dump import dump
 
 
 @pytest.fixture(scope="module")
@@ -177,7 +176,6 @@ def test_concurrent_load_of_same_source_is_refused(graph, snapshots, tmp_path):
     from creditgraph.loaders.state import SourceState
 
     state = SourceState(tmp_path / "lockcheck")
-    with state.locked():
-        with pytest.raises(EngineError, match="another load"):
-            with SourceState(tmp_path / "lockcheck").locked():
-                pass
+    with state.locked(), pytest.raises(EngineError, match="another load"):
+        with SourceState(tmp_path / "lockcheck").locked():
+            pass

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
 
@@ -52,15 +52,15 @@ def register(app: typer.Typer) -> None:
     @app.command("load")
     def load(
         path: Annotated[Path, typer.Argument(help="Snapshot folder (canonical layout) or export file.")],
-        mapping: Annotated[Optional[Path], typer.Option(
+        mapping: Annotated[Path | None, typer.Option(
             "--mapping", "-m", help="YAML mapping for a department's own export.")] = None,
-        source: Annotated[Optional[str], typer.Option(
+        source: Annotated[str | None, typer.Option(
             help="Source name (default: from the manifest or mapping).")] = None,
-        as_of: Annotated[Optional[str], typer.Option(
+        as_of: Annotated[str | None, typer.Option(
             "--as-of", help="Snapshot date YYYY-MM-DD (default: from the manifest).")] = None,
-        report: Annotated[Optional[Path], typer.Option(
+        report: Annotated[Path | None, typer.Option(
             "--report", help="Write the load report as JSON to this file.")] = None,
-        encoding: Annotated[Optional[str], typer.Option(
+        encoding: Annotated[str | None, typer.Option(
             help="Text encoding of the input (default: detected; utf-8 or gb18030).")] = None,
         force: Annotated[bool, typer.Option(
             "--force", help="Load a snapshot older than the last one loaded for the source.")] = False,
@@ -75,10 +75,17 @@ def register(app: typer.Typer) -> None:
         Exit 0 when the load completed (even with quarantined rows).
         """
         from rich.console import Console
-        from rich.progress import (BarColumn, MofNCompleteColumn, Progress, SpinnerColumn,
-                                   TextColumn, TimeElapsedColumn)
+        from rich.progress import (
+            BarColumn,
+            MofNCompleteColumn,
+            Progress,
+            SpinnerColumn,
+            TextColumn,
+            TimeElapsedColumn,
+        )
 
-        from creditgraph.loaders.run import Loader, Progress as NoProgress
+        from creditgraph.loaders.run import Loader
+        from creditgraph.loaders.run import Progress as NoProgress
 
         console = Console(stderr=True)
         with open_backend(db, home) as backend:
@@ -137,6 +144,6 @@ def _summary(console, data: dict) -> None:
     if data["changes"]:
         console.print(changes)
     rate = data["rows_read"] / data["seconds"] if data["seconds"] else 0
+    quarantined = [f["quarantine_file"] for f in data["files"] if f["quarantine_file"]]
     console.print(f"{data['rows_read']} rows in {data['seconds']:.1f} s ({rate:,.0f} rows/s)"
-                  + (f"; quarantined rows under {Path(data['files'][0]['quarantine_file']).parent}"
-                     if data["rows_quarantined"] else ""))
+                  + (f"; quarantined rows under {Path(quarantined[0]).parent}" if quarantined else ""))

@@ -3,19 +3,19 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
 
 DbOption = Annotated[
-    Optional[str],
+    str | None,
     typer.Option("--db", help="Engine: embedded (default), falkordb://host:port, bolt://..., "
                                "neo4j://..., neo4j+s://... [env CREDITGRAPH_DB]",
                  show_default=False),
 ]
 
 HomeOption = Annotated[
-    Optional[Path],
+    Path | None,
     typer.Option("--home", help="Data folder of the embedded engine [env CREDITGRAPH_HOME]",
                  show_default=False),
 ]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import time
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
 
@@ -40,12 +40,12 @@ def register(app: typer.Typer) -> None:
     @app.command("query")
     def query(
         cypher: Annotated[str, typer.Argument(help="The Cypher statement; parameters as $name.")],
-        param: Annotated[Optional[list[str]], typer.Option(
+        param: Annotated[list[str] | None, typer.Option(
             "--param", "-p", help="Parameter: name=text, or name:=JSON (numbers, lists, maps).")] = None,
         write: Annotated[bool, typer.Option(
             "--write", help="Allow the statement to change the graph.")] = False,
         fmt: FormatOption = "table",
-        timeout: Annotated[Optional[float], typer.Option(
+        timeout: Annotated[float | None, typer.Option(
             help="Seconds before the engine stops the query [env CREDITGRAPH_QUERY_TIMEOUT].")] = None,
         db: DbOption = None,
         home: HomeOption = None,

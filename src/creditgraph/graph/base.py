@@ -30,7 +30,7 @@ class WriteSummary:
     labels_added: int = 0
     rows: list[Row] = field(default_factory=list)
 
-    def add(self, other: "WriteSummary") -> None:
+    def add(self, other: WriteSummary) -> None:
         """Accumulate another summary's counters (rows are not kept across batches)."""
         for name in ("nodes_created", "nodes_deleted", "relationships_created",
                      "relationships_deleted", "properties_set", "labels_added"):
@@ -126,7 +126,7 @@ class GraphBackend(ABC):
     def close(self) -> None:
         """Release connections. The backend must not be used afterwards."""
 
-    def __enter__(self) -> "GraphBackend":
+    def __enter__(self) -> GraphBackend:
         return self
 
     def __exit__(self, *exc: object) -> None:

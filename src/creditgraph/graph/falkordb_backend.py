@@ -20,10 +20,15 @@ from falkordb.node import Node
 from falkordb.path import Path as FalkorPath
 
 from creditgraph import settings
-from creditgraph.exc import (AuthError, EngineUnavailable, QueryError, QueryTimeout,
-                             ReadOnlyViolation)
-from creditgraph.graph.base import (GraphBackend, Row, SchemaStatement, WriteSummary, node_dict,
-                                    relationship_dict)
+from creditgraph.exc import AuthError, EngineUnavailable, QueryError, QueryTimeout, ReadOnlyViolation
+from creditgraph.graph.base import (
+    GraphBackend,
+    Row,
+    SchemaStatement,
+    WriteSummary,
+    node_dict,
+    relationship_dict,
+)
 
 if TYPE_CHECKING:
     from creditgraph.graph.embedded import EmbeddedEngine
@@ -56,32 +61,55 @@ def to_plain(value: Any) -> Any:
     return value
 
 
-def param_value(value: Any, name: str) -> Any:
-    """Make a parameter value safe for FalkorDB's parameter header.
+def _string(text: str) -> str:
+    return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
-    The header is Cypher literal syntax, so a Python ``True`` or a NaN would not parse the way
-    the caller meant; dates become ISO strings, as the model stores them.
+
+def cypher_literal(value: Any, name: str = "") -> str:
+    """``value`` in Cypher literal syntax, for FalkorDB's ``CYPHER name=value`` header.
+
+    The header is parsed as literals, never as a query, so quoting strings (backslash and
+    double quote escaped) is all that keeps a value a value. Written by hand rather than with
+    the client's helper because loads send millions of values: this is the hot path. Booleans
+    must be lower-case there, NaN has no literal (it becomes null), dates become ISO strings
+    as the model stores them.
     """
-    if value is None or isinstance(value, (str, int)) and not isinstance(value, bool):
-        return value
-    if isinstance(value, bool):
-        return value
-    if isinstance(value, float):
-        return None if math.isnan(value) or math.isinf(value) else value
+    kind = type(value)
+    if kind is str:
+        return _string(value)
+    if value is None:
+        return "null"
+    if kind is bool:
+        return "true" if value else "false"
+    if kind is int:
+        return str(value)
+    if kind is float:
+        return "null" if math.isnan(value) or math.isinf(value) else repr(value)
+    if kind is dict or isinstance(value, Mapping):
+        parts = []
+        for key, item in value.items():
+            key = str(key)
+            if not key or "`" in key:
+                raise QueryError(f"parameter ${name} has a map key {key!r} FalkorDB cannot take")
+            parts.append(f"`{key}`:{cypher_literal(item, name)}")
+        return "{" + ",".join(parts) + "}"
+    if kind is list or isinstance(value, (list, tuple, set, frozenset)):
+        return "[" + ",".join([cypher_literal(item, name) for item in value]) + "]"
     if isinstance(value, (dt.date, dt.datetime)):
-        return value.isoformat()
-    if isinstance(value, Mapping):
-        return {str(k): param_value(v, name) for k, v in value.items()}
-    if isinstance(value, (list, tuple, set, frozenset)):
-        return [param_value(v, name) for v in value]
+        return _string(value.isoformat())
+    for base in (str, bool, int, float):  # subclasses, e.g. an IntEnum
+        if isinstance(value, base):
+            return cypher_literal(base(value), name)
     if hasattr(value, "item"):  # numpy / pandas scalars
-        return param_value(value.item(), name)
+        return cypher_literal(value.item(), name)
     raise QueryError(f"parameter ${name} has a value of type {type(value).__name__} "
                      "that cannot be sent to the engine")
 
 
 class _Literal:
-    """A value already in Cypher literal syntax (booleans must be lower-case there)."""
+    """A value already in Cypher literal syntax; the client's header builder prints it as is."""
+
+    __slots__ = ("text",)
 
     def __init__(self, text: str) -> None:
         self.text = text
@@ -93,17 +121,7 @@ class _Literal:
 def _header_params(params: Mapping[str, Any] | None) -> dict[str, Any] | None:
     if not params:
         return None
-
-    def fix(v: Any) -> Any:
-        if isinstance(v, bool):
-            return _Literal("true" if v else "false")
-        if isinstance(v, dict):
-            return {k: fix(x) for k, x in v.items()}
-        if isinstance(v, list):
-            return [fix(x) for x in v]
-        return v
-
-    return {k: fix(param_value(v, k)) for k, v in params.items()}
+    return {k: _Literal(cypher_literal(v, k)) for k, v in params.items()}
 
 
 def _timeout_ms(timeout: float | None) -> int | None:
@@ -117,7 +135,7 @@ class FalkorDBBackend(GraphBackend):
     schema_dialect = "falkordb"
 
     def __init__(self, db: FalkorDB, graph: str, *, kind: str, address: str,
-                 engine: "EmbeddedEngine | None" = None) -> None:
+                 engine: EmbeddedEngine | None = None) -> None:
         self._db = db
         self._graph = db.select_graph(graph)
         self.graph_name = graph
@@ -126,7 +144,7 @@ class FalkorDBBackend(GraphBackend):
         self._engine = engine
 
     @classmethod
-    def over_socket(cls, engine: "EmbeddedEngine", graph: str) -> "FalkorDBBackend":
+    def over_socket(cls, engine: EmbeddedEngine, graph: str) -> FalkorDBBackend:
         """The embedded engine of ``engine``; restarted on demand if it died."""
         try:
             db = FalkorDB(unix_socket_path=str(engine.socket_path))
@@ -138,7 +156,7 @@ class FalkorDBBackend(GraphBackend):
 
     @classmethod
     def over_tcp(cls, host: str, port: int, graph: str, password: str | None = None
-                 ) -> "FalkorDBBackend":
+                 ) -> FalkorDBBackend:
         """An external FalkorDB server."""
         address = f"falkordb://{host}:{port}"
         try:

@@ -72,6 +72,8 @@ class ColumnSpec:
             mapped = dict(self.map).get(raw)
             if mapped is not None:
                 raw = mapped
+                if not raw:  # mapped to "nothing", e.g. "N/A" -> "": as if the cell were empty
+                    return self.default or "", None
             elif self.strict:
                 return raw, f"unmapped_value:{self.column}"
         if self.lookup:

@@ -76,13 +76,68 @@ def detect_encoding(path: Path) -> str:
         return "gb18030"
     except UnicodeDecodeError:
         pass
+    # A few bad bytes in an otherwise good file: keep the encoding that fits almost all of it
+    # (the rows holding the bad bytes are quarantined), rather than a code page that decodes
+    # everything into nonsense without complaint.
+    best = min(("utf-8", "gb18030"), key=lambda enc: body.decode(enc, errors="replace").count("\ufffd"))
+    bad = body.decode(best, errors="replace").count("\ufffd")
+    if bad <= max(4, len(body) // 1000):
+        return best
     from charset_normalizer import from_bytes
 
-    best = from_bytes(body).best()
-    if best is None:
+    guess = from_bytes(body).best()
+    if guess is None:
         raise InputError("cannot tell the text encoding", file=str(path),
                          hint="pass --encoding (utf-8 or gb18030)")
-    return best.encoding
+    return guess.encoding
+
+
+def check_encoding(name: str, path: Path) -> str:
+    """``name`` if Python knows the codec, else a one-line InputError."""
+    try:
+        codecs.lookup(name)
+    except LookupError:
+        raise InputError(f"unknown text encoding {name!r}", file=str(path),
+                         hint="use utf-8, utf-8-sig or gb18030") from None
+    return name
+
+
+class Utf8Stream(io.RawIOBase):
+    """A binary file in any encoding, read as UTF-8, bad bytes replaced by U+FFFD.
+
+    pyarrow's CSV reader wants UTF-8 and stops at the first bad byte; this lets it read every
+    row, and the rows holding a replacement character are quarantined by the loader.
+    """
+
+    def __init__(self, path: Path, encoding: str, chunk: int = 1 << 22) -> None:
+        super().__init__()
+        self._fh = open(path, "rb")
+        self._decoder = codecs.getincrementaldecoder(encoding)(errors="replace")
+        self._chunk = chunk
+        self._buffer = b""
+        self._eof = False
+        #: whether any byte could not be decoded
+        self.replaced = False
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, target) -> int:
+        while not self._buffer and not self._eof:
+            raw = self._fh.read(self._chunk)
+            self._eof = not raw
+            text = self._decoder.decode(raw, final=self._eof)
+            if "\ufffd" in text:
+                self.replaced = True
+            self._buffer = text.encode("utf-8")
+        n = min(len(target), len(self._buffer))
+        target[:n] = self._buffer[:n]
+        self._buffer = self._buffer[n:]
+        return n
+
+    def close(self) -> None:
+        self._fh.close()
+        super().close()
 
 
 def _clean_header(names: list[str]) -> list[str]:
@@ -112,13 +167,13 @@ def iter_records(path: Path, *, fmt: str | None = None, encoding: str | None = N
     if fmt == "xlsx":
         yield from _iter_xlsx(path, sheet)
         return
-    enc = encoding or detect_encoding(path)
-    try:
-        codecs.lookup(enc)
-    except LookupError:
-        raise InputError(f"unknown encoding {enc!r}", file=str(path)) from None
+    enc = check_encoding(encoding or detect_encoding(path), path)
     # errors="replace" keeps reading past a bad byte; the row that holds it is quarantined.
-    with open(path, encoding=enc, errors="replace", newline="") as text:
+    try:
+        text = open(path, encoding=enc, errors="replace", newline="")
+    except OSError as exc:
+        raise InputError(f"cannot read: {exc.strerror or exc}", file=str(path)) from None
+    with text:
         if fmt == "jsonl":
             yield from _iter_jsonl(text)
         else:
@@ -126,7 +181,9 @@ def iter_records(path: Path, *, fmt: str | None = None, encoding: str | None = N
 
 
 def _iter_delimited(text: io.TextIOBase, delimiter: str, path: Path) -> Iterator[Record]:
-    reader = csv.reader(text, delimiter=delimiter)
+    # Tab-separated exports do not quote: a field that starts with " is just text there.
+    reader = csv.reader(text, delimiter=delimiter,
+                        quoting=csv.QUOTE_NONE if delimiter == "\t" else csv.QUOTE_MINIMAL)
     try:
         header = next(reader)
     except StopIteration:

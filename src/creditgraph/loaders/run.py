@@ -34,8 +34,7 @@ from creditgraph.graph.base import GraphBackend
 from creditgraph.loaders import readers
 from creditgraph.loaders.mapping import FileMapping, Mapping, canonical_mapping, load_mapping
 from creditgraph.loaders.state import SCHEMA, SourceState, StateWriter, graph_id
-from creditgraph.loaders.tables import (TABLE_ORDER, Fact, NodeFact, RowError, facts_of,
-                                        normalise)
+from creditgraph.loaders.tables import TABLE_ORDER, Fact, NodeFact, RowError, facts_of, normalise
 from creditgraph.loaders.writer import FactWriter, fact_name
 
 #: bump when normalisation changes, so the next load re-validates every row
@@ -140,6 +139,9 @@ def resolve_inputs(root: Path, mapping: Mapping) -> list[InputFile]:
         if not matches and not mapping.canonical:
             raise InputError(f"mapping {mapping.origin} names {entry.path!r}, which matches no file",
                              file=str(root))
+        for match in matches:
+            if not match.is_file():
+                raise InputError("cannot read: not a regular file (or a broken link)", file=str(match))
         found += [InputFile(m, entry) for m in matches]
     order = {t: i for i, t in enumerate(TABLE_ORDER)}
     found.sort(key=lambda f: order[f.entry.table])
@@ -150,9 +152,13 @@ def resolve_inputs(root: Path, mapping: Mapping) -> list[InputFile]:
 
 
 def _frames(path: Path, entry: FileMapping, encoding: str | None,
-            invalid: list[tuple[int, str]]) -> Iterator[tuple[pd.DataFrame, np.ndarray]]:
-    """Batches of the file as string DataFrames, with each row's record number (header = 1)."""
+            invalid: list[tuple[int, str, dict]]
+            ) -> Iterator[tuple[pd.DataFrame, np.ndarray, np.ndarray | None]]:
+    """Batches of the file as string DataFrames, with each row's record number (header = 1)
+    and, when some bytes could not be decoded, which rows hold them."""
     fmt = entry.format or readers.detect_format(path)
+    if not path.is_file():
+        raise InputError("cannot read: not a regular file", file=str(path))
     if fmt in ("csv", "tsv"):
         yield from _csv_frames(path, fmt, entry, encoding, invalid)
         return
@@ -161,39 +167,52 @@ def _frames(path: Path, entry: FileMapping, encoding: str | None,
     for record in readers.iter_records(path, fmt=fmt, encoding=encoding or entry.encoding,
                                        sheet=entry.sheet):
         if record.problem:
-            invalid.append((record.line, record.problem))
+            invalid.append((record.line, record.problem, record.values))
             continue
         batch.append(record.values)
         numbers.append(record.line)
         if len(batch) >= BATCH_ROWS:
-            yield pd.DataFrame(batch, dtype=str).fillna(""), np.array(numbers)
+            yield pd.DataFrame(batch, dtype=str).fillna(""), np.array(numbers), None
             batch, numbers = [], []
     if batch:
-        yield pd.DataFrame(batch, dtype=str).fillna(""), np.array(numbers)
+        yield pd.DataFrame(batch, dtype=str).fillna(""), np.array(numbers), None
 
 
 def _csv_frames(path: Path, fmt: str, entry: FileMapping, encoding: str | None,
-                invalid: list[tuple[int, str]]) -> Iterator[tuple[pd.DataFrame, np.ndarray]]:
+                invalid: list[tuple[int, str, dict]]
+                ) -> Iterator[tuple[pd.DataFrame, np.ndarray, np.ndarray | None]]:
     import pyarrow.csv as pacsv
 
-    enc = encoding or entry.encoding or readers.detect_encoding(path)
-    delimiter = "\t" if fmt == "tsv" else (entry.delimiter or ",")
-    with open(path, encoding=enc, errors="replace", newline="") as fh:
-        header = next(csv.reader(fh, delimiter=delimiter), None)
+    try:
+        enc = readers.check_encoding(encoding or entry.encoding or readers.detect_encoding(path), path)
+        delimiter = "\t" if fmt == "tsv" else (entry.delimiter or ",")
+        quoting = csv.QUOTE_NONE if fmt == "tsv" else csv.QUOTE_MINIMAL
+        with open(path, encoding=enc, errors="replace", newline="") as fh:
+            header = next(csv.reader(fh, delimiter=delimiter, quoting=quoting), None)
+        stream = readers.Utf8Stream(path, enc)
+    except OSError as exc:
+        raise InputError(f"cannot read: {exc.strerror or exc}", file=str(path)) from None
     if header is None:
+        stream.close()
         return
     names = readers._clean_header(header)
-    bad: list[int] = []
+    bad: set[int] = set()
 
     def on_invalid(row) -> str:
         if row.text.strip():
-            bad.append(row.number)
-            invalid.append((row.number, f"field_count:expected {len(names)}, got {row.actual_columns}"))
+            bad.add(row.number)
+            fields = next(csv.reader([row.text], delimiter=delimiter, quoting=quoting), [])
+            # Every header column, so that the quarantine file's header is the input's own.
+            values = {name: (fields[i] if i < len(fields) else "") for i, name in enumerate(names)}
+            if len(fields) > len(names):
+                values["_extra"] = delimiter.join(fields[len(names):])
+            invalid.append((row.number, f"field_count:expected {len(names)}, got {row.actual_columns}",
+                            values))
         return "skip"
 
     reader = pacsv.open_csv(
-        path,
-        read_options=pacsv.ReadOptions(use_threads=False, block_size=1 << 24, encoding=enc,
+        stream,
+        read_options=pacsv.ReadOptions(use_threads=False, block_size=1 << 24, encoding="utf8",
                                        column_names=names, skip_rows=1),
         parse_options=pacsv.ParseOptions(delimiter=delimiter, invalid_row_handler=on_invalid,
                                          newlines_in_values=True, ignore_empty_lines=True,
@@ -201,30 +220,30 @@ def _csv_frames(path: Path, fmt: str, entry: FileMapping, encoding: str | None,
         convert_options=pacsv.ConvertOptions(column_types={n: pa.string() for n in names},
                                              strings_can_be_null=False,
                                              quoted_strings_can_be_null=False))
-    next_record = 2  # record numbers as pyarrow counts them: the header is record 1
-    seen_bad = 0
-    for batch in reader:
-        frame = batch.to_pandas()
-        n = len(frame)
-        # Record numbers of this batch's rows: consecutive, skipping the invalid ones.
-        numbers = np.empty(n, dtype=np.int64)
-        bad_sorted = sorted(bad[seen_bad:])
-        i = 0
-        record = next_record
-        for b in bad_sorted:
-            while i < n and record < b:
-                numbers[i] = record
-                i += 1
-                record += 1
-            if record == b:
-                record += 1
-        while i < n:
-            numbers[i] = record
-            i += 1
-            record += 1
-        seen_bad = len(bad)
-        next_record = record
-        yield frame, numbers
+    record = 2  # record numbers as pyarrow counts them: the header is record 1
+    try:
+        for batch in reader:
+            frame = batch.to_pandas()
+            n = len(frame)
+            if bad:
+                # The parser may report invalid rows of blocks it has read ahead: skip exactly
+                # the numbers that are bad, whichever batch they were reported with.
+                numbers = np.empty(n, dtype=np.int64)
+                for i in range(n):
+                    while record in bad:
+                        record += 1
+                    numbers[i] = record
+                    record += 1
+            else:
+                numbers = np.arange(record, record + n, dtype=np.int64)
+                record += n
+            undecodable = None
+            if stream.replaced:
+                undecodable = frame.apply(
+                    lambda col: col.str.contains("\ufffd", regex=False)).any(axis=1).to_numpy()
+            yield frame, numbers, undecodable
+    finally:
+        stream.close()
 
 
 def exact_lines(path: Path, encoding: str, delimiter: str, records: set[int]) -> dict[int, int]:
@@ -277,6 +296,7 @@ class Loader:
             raise ConfigError(f"--as-of {as_of!r} is not a date (YYYY-MM-DD)") from None
         full = manifest.get("full_snapshot", True) if full is None else full
         inputs = resolve_inputs(path, mapping)
+        _check_manifest_rows(manifest, inputs)
         self.backend.bootstrap_schema()
         address = str(self.backend.describe().get("address", self.backend.kind))
         state = SourceState.open(self.home, graph_id(address, getattr(self.backend, "graph_name",
@@ -293,14 +313,18 @@ class Loader:
         if state.as_of and as_of < state.as_of and not force:
             raise InputError(f"snapshot {as_of} is older than the last load of {source!r} "
                              f"({state.as_of})", hint="pass --force to load it anyway")
-        run_id = f"{dt.datetime.now(dt.timezone.utc):%Y%m%dT%H%M%SZ}-{uuid.uuid4().hex[:8]}"
+        run_id = f"{dt.datetime.now(dt.UTC):%Y%m%dT%H%M%SZ}-{uuid.uuid4().hex[:8]}"
         report = LoadReport(run_id, source, as_of, full, previous_as_of=state.as_of)
         fingerprint = _fingerprint(mapping, inputs)
         same_shape = state.fingerprint == fingerprint
         self._record_run(report, started_at=_now())
         quarantine = _Quarantine(self.home / "quarantine" / run_id)
+        # Into an empty graph no relationship can exist yet, so CREATE them (much cheaper than
+        # MERGE). Interrupted, such a load leaves a non-empty graph: the next run uses MERGE.
+        create = self._graph_is_empty()
         writer = FactWriter(self.backend, source=source, as_of=as_of, run_id=run_id,
-                            batch_size=self.batch_size, on_written=self.progress.written)
+                            batch_size=self.batch_size, on_written=self.progress.written,
+                            create=create)
         next_state = StateWriter(state, run_id)
         lookups = _read_lookups(path, mapping, encoding)
         self.progress.start(sum(f.path.stat().st_size for f in inputs))
@@ -344,7 +368,7 @@ class Loader:
 
     def _load_table(self, table, items, state: SourceState, same_shape, lookups, encoding, source,
                     as_of, full, writer: FactWriter, next_state: StateWriter,
-                    quarantine: "_Quarantine", report: LoadReport) -> None:
+                    quarantine: _Quarantine, report: LoadReport) -> None:
         old = state.table(table) if state.run_id else SCHEMA.empty_table()
         old_keys = old.column("key").to_numpy(zero_copy_only=False)
         old_raw = old.column("raw").to_numpy()
@@ -363,13 +387,14 @@ class Loader:
             file_report = FileReport(str(item.path.name), table)
             report.files.append(file_report)
             self.progress.file(item.path.name)
-            invalid: list[tuple[int, str]] = []
+            invalid: list[tuple[int, str, dict]] = []
             seen_raw: set[int] = set()
-            for frame, numbers in _frames(item.path, item.entry, encoding, invalid):
-                for number, problem in invalid:
+            for frame, numbers, undecodable in _frames(item.path, item.entry, encoding, invalid):
+                for number, problem, values in invalid:
                     file_report.rows_read += 1
-                    self._quarantine(quarantine, item, file_report, number, {}, [problem])
+                    self._quarantine(quarantine, item, file_report, number, values, [problem])
                 invalid.clear()
+                self._check_columns(item, frame)
                 hashes = _raw_hashes(frame)
                 file_report.rows_read += len(frame)
                 self.progress.advance(0, len(frame))
@@ -396,6 +421,10 @@ class Loader:
                         file_report.rows_unchanged += 1
                         continue
                     row = records[i]
+                    if undecodable is not None and undecodable[i]:
+                        self._quarantine(quarantine, item, file_report, int(numbers[i]), row,
+                                         ["encoding:undecodable bytes"])
+                        continue
                     canonical, reasons = (row, []) if item.entry.columns == () else \
                         item.entry.apply(row, lookups)
                     if reasons:
@@ -438,9 +467,9 @@ class Loader:
                     new_keys.append(norm.key)
                     new_raw.append(raw)
                     new_values.append(values_json)
-            for number, problem in invalid:
+            for number, problem, values in invalid:
                 file_report.rows_read += 1
-                self._quarantine(quarantine, item, file_report, number, {}, [problem])
+                self._quarantine(quarantine, item, file_report, number, values, [problem])
         # Rows of the previous snapshot that this one no longer holds.
         vanished = [i for i, k in enumerate(old_keys) if k not in seen_keys and not kept_old[i]]
         if full and vanished:
@@ -461,6 +490,21 @@ class Loader:
                           "raw": pa.array(new_raw, pa.uint64()),
                           "values": pa.array(new_values, pa.string())}, schema=SCHEMA)
         next_state.write_table(table, pa.concat_tables([carried, fresh]))
+
+    @staticmethod
+    def _check_columns(item: InputFile, frame: pd.DataFrame) -> None:
+        """A column the mapping reads (or a canonical key column) missing from the file is a
+        mistake to report, not a column of empty values."""
+        from creditgraph.loaders.tables import REQUIRED
+
+        if item.entry.columns:
+            needed = {spec.column for _, spec in item.entry.columns if spec.column}
+        else:
+            needed = set(REQUIRED.get(item.entry.table, ()))
+        missing = sorted(needed - set(frame.columns))
+        if missing:
+            raise InputError(f"no column {', '.join(repr(m) for m in missing)} in the header "
+                             f"(it has: {', '.join(frame.columns)})", file=str(item.path), line=1)
 
     @staticmethod
     def _diff_facts(old_facts: list[Fact], new_facts: list[Fact], writer: FactWriter,
@@ -486,14 +530,14 @@ class Loader:
                 changes[fact_name(fact)]["updated"] += 1
         writer.upsert(new_facts)
 
-    def _quarantine(self, quarantine: "_Quarantine", item: InputFile, report: FileReport,
+    def _quarantine(self, quarantine: _Quarantine, item: InputFile, report: FileReport,
                     number: int, row: dict, reasons: list[str]) -> None:
         report.rows_quarantined += 1
         for reason in reasons:
             report.reasons[reason.split(":", 1)[0]] += 1
         report.quarantine_file = str(quarantine.add(item.path, number, row, reasons))
 
-    def _fix_quarantine_lines(self, quarantine: "_Quarantine", report: LoadReport,
+    def _fix_quarantine_lines(self, quarantine: _Quarantine, report: LoadReport,
                               encoding: str | None) -> None:
         """Replace record numbers by physical line numbers in the quarantine files."""
         for path, written in quarantine.files.items():
@@ -505,6 +549,10 @@ class Loader:
             quarantine.rewrite_lines(path, lines)
 
     # -- load history ------------------------------------------------------------------------
+
+    def _graph_is_empty(self) -> bool:
+        rows = self.backend.read("MATCH (n) WHERE NOT n:LoadRun RETURN n.sid AS s LIMIT 1")
+        return not rows
 
     def _run_exists(self, run_id: str) -> bool:
         rows = self.backend.read("MATCH (r:LoadRun {run_id: $id}) RETURN count(r) AS c", {"id": run_id})
@@ -553,6 +601,27 @@ def _manifest(path: Path) -> dict:
         raise InputError(f"not valid JSON ({exc.msg})", file=str(candidate), line=exc.lineno) from None
 
 
+def _check_manifest_rows(manifest: dict, inputs: list[InputFile]) -> None:
+    """Refuse, before writing anything, a file with fewer lines than its manifest's row count:
+    it was cut short in transfer. (A quoted field may span lines, so more lines are fine.)"""
+    expected = {f.get("name"): f.get("rows") for f in manifest.get("files", []) if isinstance(f, dict)}
+    for item in inputs:
+        rows = expected.get(item.path.name)
+        if not isinstance(rows, int):
+            continue
+        lines = 0
+        last = b"\n"
+        with open(item.path, "rb") as fh:
+            while chunk := fh.read(1 << 24):
+                lines += chunk.count(b"\n")
+                last = chunk[-1:]
+        lines += last != b"\n"
+        if lines - 1 < rows:
+            raise InputError(f"has {max(lines - 1, 0)} data lines but manifest.json says {rows} rows: "
+                             "the file is truncated", file=str(item.path),
+                             hint="copy the snapshot again")
+
+
 def _read_lookups(root: Path, mapping: Mapping, encoding: str | None) -> dict[str, dict[str, str]]:
     out: dict[str, dict[str, str]] = {}
     base = root if root.is_dir() else root.parent
@@ -560,6 +629,9 @@ def _read_lookups(root: Path, mapping: Mapping, encoding: str | None) -> dict[st
         path = base / lookup.path
         table: dict[str, str] = {}
         for record in readers.iter_records(path, encoding=lookup.encoding or encoding):
+            if record.problem:
+                raise InputError(f"lookup {lookup.name!r}: {record.problem}", file=str(path),
+                                 line=record.line)
             if lookup.key not in record.values or lookup.value not in record.values:
                 raise InputError(f"lookup {lookup.name!r} needs columns {lookup.key!r} and "
                                  f"{lookup.value!r}", file=str(path), line=record.line)
@@ -571,7 +643,7 @@ def _read_lookups(root: Path, mapping: Mapping, encoding: str | None) -> dict[st
 
 
 def _now() -> str:
-    return dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
+    return dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
 
 
 @dataclass
@@ -596,11 +668,14 @@ class _Quarantine:
             self.folder.mkdir(parents=True, exist_ok=True)
             handle = open(target, "w", encoding="utf-8-sig", newline="")
             writer = csv.writer(handle)
-            columns = list(row)
-            writer.writerow(["line", "reasons", *columns])
+            columns = [c for c in row if c != "_extra"]
+            # A last column keeps what does not fit the header (cells past its end, keys the
+            # first row lacked), so the file stays rectangular and loses nothing.
+            writer.writerow(["line", "reasons", *columns, "_extra"])
             q = self.files[source] = _QFile(handle, writer, columns)
-        extra = [k for k in row if k not in q.columns]
-        values = [row.get(c, "") for c in q.columns] + [f"{k}={row[k]}" for k in extra]
+        extra = [str(row["_extra"])] if row.get("_extra") else []
+        extra += [f"{k}={row[k]}" for k in row if k not in q.columns and k != "_extra"]
+        values = [row.get(c, "") for c in q.columns] + ["; ".join(extra)]
         q.writer.writerow([line, ";".join(reasons), *values])
         q.records.append(line)
         return target

@@ -43,7 +43,7 @@ class SourceState:
     fingerprint: str | None = None
 
     @classmethod
-    def open(cls, home: Path, graph_key: str, source: str) -> "SourceState":
+    def open(cls, home: Path, graph_key: str, source: str) -> SourceState:
         """Read the state of ``source`` (empty when it was never loaded into this graph)."""
         folder = home / "state" / graph_key / source
         meta = folder / "current" / "state.json"

@@ -11,12 +11,18 @@ from __future__ import annotations
 import datetime as dt
 import re
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cache, lru_cache
 
 from creditgraph.model import load_model
-from creditgraph.model.identifiers import (mask_resident_id, normalize_resident_id,
-                                           normalize_uscc, parse_uscc, person_pid,
-                                           resident_id_problem, uscc_problem)
+from creditgraph.model.identifiers import (
+    mask_resident_id,
+    normalize_resident_id,
+    normalize_uscc,
+    person_pid,
+    resident_id_problem,
+    uscc_problem,
+    uscc_subject_label,
+)
 from creditgraph.model.names import normalize_name, normalize_text
 
 #: columns a mapping must fill for each table (the keys and the endpoints)
@@ -206,31 +212,44 @@ def _values(owner: str, prop: str) -> tuple[str, ...]:
 def uscc_ref(raw: str, field: str, reasons: list[str], *, name: str | None = None) -> NodeRef | None:
     """A subject by USCC; its label comes from the code's category, so that every source that
     names the same code makes the same node."""
+    ref, reason = _uscc_ref(raw, field, name)
+    if reason:
+        reasons.append(reason)
+    return ref
+
+
+@lru_cache(maxsize=1 << 18)
+def _uscc_ref(raw: str, field: str, name: str | None) -> tuple[NodeRef | None, str | None]:
     code = normalize_uscc(raw)
-    problem = uscc_problem(code)
-    if problem:
-        reasons.append(f"bad_uscc:{field}")
-        return None
-    label = parse_uscc(code).subject_label or "Enterprise"
+    if uscc_problem(code):
+        return None, f"bad_uscc:{field}"
+    label = uscc_subject_label(code) or "Enterprise"
     on_create: tuple[tuple[str, object], ...] = (("uscc", code), ("stub", True))
     if name:
         on_create += (("name", name), ("name_norm", normalize_name(name)))
-    return NodeRef(("Subject", label), "sid", code, on_create)
+    return NodeRef(("Subject", label), "sid", code, on_create), None
 
 
 def person_ref(raw: str, field: str, reasons: list[str], *, name: str | None = None) -> NodeRef | None:
     """A person by resident ID number: only the keyed hash and the masked form are kept."""
+    ref, reason = _person_ref(raw, field, name)
+    if reason:
+        reasons.append(reason)
+    return ref
+
+
+@lru_cache(maxsize=1 << 18)
+def _person_ref(raw: str, field: str, name: str | None) -> tuple[NodeRef | None, str | None]:
     number = normalize_resident_id(raw)
     if resident_id_problem(number):
-        reasons.append(f"bad_resident_id:{field}")
-        return None
+        return None, f"bad_resident_id:{field}"
     pid = person_pid(number)
     on_create: tuple[tuple[str, object], ...] = (
         ("pid", pid), ("id_masked", mask_resident_id(number)), ("region_code", number[:6]),
         ("stub", True))
     if name:
         on_create += (("name", name), ("name_norm", normalize_name(name)))
-    return NodeRef(("Subject", "Person"), "sid", pid, on_create)
+    return NodeRef(("Subject", "Person"), "sid", pid, on_create), None
 
 
 def name_ref(name: str, source: str, scope: str | None = None) -> NodeRef:
@@ -267,8 +286,11 @@ def endpoint(kind: str | None, ident: str | None, field: str, allowed: tuple[str
     if kind == "person":
         return person_ref(ident, f"{field}_id", reasons)
     if kind == "department":
-        return department_ref(normalize_uscc(ident) if uscc_problem(normalize_uscc(ident)) is None
-                              else ident)
+        code = normalize_uscc(ident)
+        return department_ref(code if uscc_problem(code) is None else ident)
+    if kind == "department_name":
+        # A department known by name only (a court in a published list): one node per name.
+        return department_ref(f"name:{normalize_name(ident)}", ident)
     if kind == "person_name":
         return name_ref(ident, source, scope=scope or "?")
     return name_ref(ident, source)
@@ -307,7 +329,7 @@ def _subject_row(r: _Row, label: str) -> dict[str, object]:
     code = normalize_uscc(raw_code) if raw_code else None
     if code and uscc_problem(code):
         r.reasons.append("bad_uscc:uscc")
-    elif code and (parse_uscc(code).subject_label or label) != label:
+    elif code and (uscc_subject_label(code) or label) != label:
         r.reasons.append(f"uscc_category:not an {label.lower()} code")
     values: dict[str, object] = {
         "uscc": code,
@@ -445,7 +467,7 @@ def _relationship(table: str):
     return normalise_rel
 
 
-@lru_cache(maxsize=None)
+@cache
 def _rel_key(rel_type: str) -> tuple[str, ...]:
     return tuple(load_model().relationship(rel_type).key)
 
@@ -469,7 +491,7 @@ def _endpoints(table: str, values: dict[str, object], source: str,
     return start, to
 
 
-@lru_cache(maxsize=None)
+@cache
 def _columns(table: str) -> tuple[str, ...]:
     from creditgraph.synth import layout
 

@@ -14,11 +14,12 @@ import threading
 import time
 from collections import defaultdict
 from collections.abc import Iterable
+from functools import cache
 
 from creditgraph import settings
 from creditgraph.exc import EngineError, EngineUnavailable
 from creditgraph.graph.base import GraphBackend
-from creditgraph.loaders.tables import Fact, NodeFact, NodeRef, RelFact
+from creditgraph.loaders.tables import Fact, NodeFact, NodeRef
 
 _RETRIES = 3
 
@@ -27,40 +28,67 @@ def _labels(ref_labels: tuple[str, ...]) -> str:
     return "".join(f":{label}" for label in ref_labels)
 
 
-def node_upsert(labels: tuple[str, ...], key: str) -> str:
-    """MERGE a node on its key; properties in ``row.p`` (null removes), ``row.c`` only when new."""
-    return (f"UNWIND $rows AS row MERGE (n{_labels(labels)} {{{key}: row.k}}) "
-            f"ON CREATE SET n += row.c, n.first_seen = $as_of SET n += row.p")
+def _merge_endpoint(var: str, labels: tuple[str, ...], key: str, row_key: str) -> str:
+    """MERGE an endpoint on its first label's key index; extra labels only when it is new.
+
+    Matching on one label is much faster in FalkorDB than on two, and every node of a
+    multi-label kind (Subject:Person, ...) already carries the extra label, so this finds it.
+    """
+    extra = "".join(f", {var}:{label}" for label in labels[1:])
+    return (f"MERGE ({var}:{labels[0]} {{{key}: row.{row_key}}}) "
+            f"ON CREATE SET {var} += row.{row_key}c, {var} += $prov, {var}.first_seen = $as_of{extra} ")
 
 
+@cache
+def node_upsert(labels: tuple[str, ...], key: str, closable: bool = True) -> str:
+    """MERGE a node on its key; properties in ``row.p`` (null removes), ``row.c`` only when new.
+
+    A shared node (an Address, a Phone) is not closable: every subject there agrees only on its
+    key, so it gets its provenance when it is first seen and is never reopened or closed.
+    """
+    head = (f"UNWIND $rows AS row MERGE (n{_labels(labels)} {{{key}: row.k}}) "
+            f"ON CREATE SET n += row.c, n.first_seen = $as_of")
+    if not closable:
+        return head + ", n += $prov"
+    return head + " SET n += row.p, n += $prov, n.valid_to = null"
+
+
+@cache
 def rel_upsert(rel_type: str, start: tuple[tuple[str, ...], str], end: tuple[tuple[str, ...], str],
-               key_names: tuple[str, ...]) -> str:
-    """MERGE both endpoints (as stubs if new) and the relationship between them."""
+               key_names: tuple[str, ...], has_props: bool = True, create: bool = False) -> str:
+    """MERGE both endpoints (as stubs if new) and the relationship between them.
+
+    ``create`` is for a first load into an empty graph, where no relationship can exist yet:
+    CREATE is much cheaper than MERGE there (the loader never uses it when a retry could
+    repeat a batch).
+    """
     rel_key = ""
     if key_names:
         rel_key = " {" + ", ".join(f"{name}: row.r{i}" for i, name in enumerate(key_names)) + "}"
-    return (
-        "UNWIND $rows AS row "
-        f"MERGE (a{_labels(start[0])} {{{start[1]}: row.a}}) "
-        "ON CREATE SET a += row.ac, a += $prov, a.first_seen = $as_of "
-        f"MERGE (b{_labels(end[0])} {{{end[1]}: row.b}}) "
-        "ON CREATE SET b += row.bc, b += $prov, b.first_seen = $as_of "
-        f"MERGE (a)-[r:{rel_type}{rel_key}]->(b) "
-        "ON CREATE SET r.first_seen = $as_of SET r += row.p")
+    text = ("UNWIND $rows AS row "
+            + _merge_endpoint("a", start[0], start[1], "a")
+            + _merge_endpoint("b", end[0], end[1], "b"))
+    props = "r += row.p, " if has_props else ""
+    if create:
+        return text + f"CREATE (a)-[r:{rel_type}{rel_key}]->(b) SET {props}r += $prov, r.first_seen = $as_of"
+    return (text + f"MERGE (a)-[r:{rel_type}{rel_key}]->(b) ON CREATE SET r.first_seen = $as_of "
+            f"SET {props}r += $prov, r.valid_to = null")
 
 
+@cache
 def node_close(labels: tuple[str, ...], key: str) -> str:
     """Close a node that a newer full snapshot no longer holds (history, not deletion)."""
     return (f"UNWIND $rows AS row MATCH (n{_labels(labels)} {{{key}: row.k}}) "
             "WHERE n.valid_to IS NULL SET n.valid_to = $as_of, n += row.p")
 
 
+@cache
 def rel_close(rel_type: str, start: tuple[tuple[str, ...], str], end: tuple[tuple[str, ...], str],
               key_names: tuple[str, ...]) -> str:
     """Close a relationship that a newer full snapshot no longer holds."""
     cond = "".join(f" AND r.{name} = row.r{i}" for i, name in enumerate(key_names))
-    return (f"UNWIND $rows AS row MATCH (a{_labels(start[0])} {{{start[1]}: row.a}})"
-            f"-[r:{rel_type}]->(b{_labels(end[0])} {{{end[1]}: row.b}}) "
+    return (f"UNWIND $rows AS row MATCH (a{_labels(start[0][:1])} {{{start[1]}: row.a}})"
+            f"-[r:{rel_type}]->(b{_labels(end[0][:1])} {{{end[1]}: row.b}}) "
             f"WHERE r.valid_to IS NULL{cond} SET r.valid_to = $as_of")
 
 
@@ -80,8 +108,11 @@ class FactWriter:
     """
 
     def __init__(self, backend: GraphBackend, *, source: str, as_of: str, run_id: str,
-                 batch_size: int | None = None, on_written=None) -> None:
+                 batch_size: int | None = None, on_written=None, create: bool = False) -> None:
         self.backend = backend
+        #: CREATE new relationships instead of MERGE (a first load into an empty graph)
+        self.create = create
+        self._create_variant: dict[str, str] = {}
         self.batch_size = batch_size or settings.BATCH_SIZE
         self.prov = {"source": source, "as_of": as_of, "last_seen": as_of, "load_run": run_id}
         self.params = {"as_of": as_of, "prov": self.prov}
@@ -100,22 +131,21 @@ class FactWriter:
         """Queue facts to be created or updated."""
         for fact in facts:
             if isinstance(fact, NodeFact):
-                cypher = node_upsert(fact.ref.labels, fact.ref.key)
-                props = dict(fact.props)
+                cypher = node_upsert(fact.ref.labels, fact.ref.key, fact.closable)
+                row = {"k": fact.ref.value, "c": dict(fact.ref.on_create)}
                 if fact.closable:
-                    props.update(self.prov)
-                    props["valid_to"] = None
-                row = {"k": fact.ref.value, "p": props, "c": dict(fact.ref.on_create)}
-                if not fact.closable:
-                    row["c"].update(self.prov)
+                    row["p"] = dict(fact.props)
             else:
-                cypher = rel_upsert(fact.type, (fact.start.labels, fact.start.key),
-                                    (fact.end.labels, fact.end.key), tuple(k for k, _ in fact.key))
-                props = dict(fact.props)
-                props.update(self.prov)
-                props["valid_to"] = None
+                ends = ((fact.start.labels, fact.start.key), (fact.end.labels, fact.end.key))
+                keys = tuple(k for k, _ in fact.key)
+                cypher = rel_upsert(fact.type, *ends, keys, has_props=bool(fact.props))
+                if self.create:
+                    self._create_variant[cypher] = rel_upsert(
+                        fact.type, *ends, keys, has_props=bool(fact.props), create=True)
                 row = {"a": fact.start.value, "ac": dict(fact.start.on_create),
-                       "b": fact.end.value, "bc": dict(fact.end.on_create), "p": props}
+                       "b": fact.end.value, "bc": dict(fact.end.on_create)}
+                if fact.props:
+                    row["p"] = dict(fact.props)
                 for i, (_, value) in enumerate(fact.key):
                     row[f"r{i}"] = value
             self._add(cypher, row)
@@ -197,23 +227,26 @@ class FactWriter:
 
     def _write(self, cypher: str, rows: list[dict]) -> None:
         for attempt in range(_RETRIES + 1):
+            text = self._create_variant.get(cypher, cypher) if self.create else cypher
             try:
-                self.backend.write(cypher, dict(self.params, rows=rows), timeout=0)
+                self.backend.write(text, dict(self.params, rows=rows), timeout=0)
                 self.statements += 1
                 if self._on_written:
                     self._on_written(len(rows))
                 return
             except EngineUnavailable:
-                # The statement is idempotent, so after the engine comes back it is safe to send
-                # the same batch again.
+                # Every MERGE statement is idempotent, so once the engine is back the same batch
+                # is sent again. Whether a CREATE batch was applied before the engine died is
+                # unknown, so from here on relationships are MERGEd: that finds them if it was.
                 if attempt == _RETRIES:
                     raise
+                self.create = False
                 self.retries += 1
                 time.sleep(0.5 * (attempt + 1))
-                ping = getattr(self.backend, "_engine", None)
-                if ping is not None:
+                engine = getattr(self.backend, "_engine", None)
+                if engine is not None:
                     try:
-                        ping.ensure_started()
+                        engine.ensure_started()
                     except EngineError:
                         continue
 
@@ -233,8 +266,9 @@ def all_statements_for_linting() -> list[str]:
     for rel in model.relationship_types():
         keys = tuple(model.relationship(rel).key)
         out += [rel_upsert(rel, ref, (("Department",), "code"), keys),
+                rel_upsert(rel, ref, (("Region",), "code"), keys, has_props=False, create=True),
                 rel_close(rel, ref, (("Subject",), "sid"), keys)]
     return out
 
 
-__all__ = ["FactWriter", "NodeRef", "fact_name", "all_statements_for_linting"]
+__all__ = ["FactWriter", "NodeRef", "all_statements_for_linting", "fact_name"]

@@ -23,6 +23,7 @@ import hmac
 import unicodedata
 from dataclasses import dataclass
 from datetime import date
+from functools import lru_cache
 from typing import Literal
 
 from stdnum.cn import ric as _ric
@@ -151,6 +152,12 @@ def organisation_code_check_digit(body: str) -> str:
     return {10: "X", 11: "0"}.get(digit, str(digit))
 
 
+# Loaders check the same codes many times (a subject's own row, then every relationship that
+# names it); the checks are pure functions of the text, so a bounded cache pays for itself.
+_CACHE = 1 << 20
+
+
+@lru_cache(maxsize=_CACHE)
 def uscc_problem(code: str) -> str | None:
     """Why ``code`` is not a valid USCC, in plain English; None if it is valid.
 
@@ -234,6 +241,16 @@ class USCCInfo:
     check_character: str
 
 
+def uscc_subject_label(code: str) -> str | None:
+    """The node label ("Enterprise" or "Organisation") a *valid* code's category implies.
+
+    Cheaper than :func:`parse_uscc` for loaders, which have already validated the code.
+    """
+    authority = AUTHORITIES.get(code[:1])
+    category = authority.categories.get(code[1:2]) if authority else None
+    return category.label if category else None
+
+
 def parse_uscc(code: str) -> USCCInfo:
     """Split a valid USCC into its parts; raises :class:`InputError` saying why if it is invalid."""
     problem = uscc_problem(code)
@@ -305,6 +322,18 @@ def resident_id_problem(id_number: str, *, today: date | None = None) -> str | N
     the address code to have existed in the birth year: numbers are for life and some are first
     issued years after birth, when the county may have a newer code.
     """
+    if today is None and isinstance(id_number, str):
+        return _resident_id_problem_today(id_number, date.today())
+    return _resident_id_problem(id_number, today=today)
+
+
+@lru_cache(maxsize=_CACHE)
+def _resident_id_problem_today(id_number: str, today: date) -> str | None:
+    return _resident_id_problem(id_number, today=today)
+
+
+def _resident_id_problem(id_number: str, *, today: date | None = None) -> str | None:
+    """The checks behind :func:`resident_id_problem`."""
     if not isinstance(id_number, str):
         return f"expected text, got {type(id_number).__name__}"
     n = len(id_number)
@@ -395,4 +424,9 @@ def person_pid(id_number: str, key: str | bytes | None = None) -> str:
 
         key = settings.PID_KEY
     key_bytes = key.encode("utf-8") if isinstance(key, str) else key
-    return hmac.new(key_bytes, number.encode("utf-8"), hashlib.sha256).hexdigest()[:32]
+    return _pid(key_bytes, number)
+
+
+@lru_cache(maxsize=_CACHE)
+def _pid(key: bytes, number: str) -> str:
+    return hmac.new(key, number.encode("utf-8"), hashlib.sha256).hexdigest()[:32]
