@@ -260,8 +260,12 @@ def name_ref(name: str, source: str, scope: str | None = None) -> NodeRef:
     """
     norm = normalize_name(name)
     sid = f"name:{source}:{norm}" + (f"@{scope}" if scope else "")
-    return NodeRef(("Subject",), "sid", sid,
-                   (("name", name), ("name_norm", norm), ("unresolved", True)))
+    on_create: tuple[tuple[str, object], ...] = (("name", name), ("name_norm", norm),
+                                                 ("unresolved", True))
+    if _is_hub(norm):
+        # Nominee holders are mostly known by name only; they are hubs all the same.
+        on_create += (("hub", True),)
+    return NodeRef(("Subject",), "sid", sid, on_create)
 
 
 def department_ref(code: str, name: str | None = None) -> NodeRef:
