@@ -379,6 +379,8 @@ class Loader:
             raw_to_old = raw_to_old[~raw_to_old.index.duplicated()]
         seen_keys: dict[str, int] = {}  # key -> row hash of the normalised values
         kept_old = np.zeros(len(old_keys), dtype=bool)  # unchanged rows carried over
+        # New and changed rows go to the next state in chunks, so memory does not grow with them.
+        fresh = next_state.open_table(table)
         new_keys: list[str] = []
         new_raw: list[int] = []
         new_values: list[str] = []
@@ -467,6 +469,9 @@ class Loader:
                     new_keys.append(norm.key)
                     new_raw.append(raw)
                     new_values.append(values_json)
+                    if len(new_keys) >= BATCH_ROWS:
+                        fresh.write(new_keys, new_raw, new_values)
+                        new_keys, new_raw, new_values = [], [], []
             for number, problem, values in invalid:
                 file_report.rows_read += 1
                 self._quarantine(quarantine, item, file_report, number, values, [problem])
@@ -486,10 +491,9 @@ class Loader:
                         changes[fact_name(fact)]["closed"] += 1
         keep = kept_old if full else (kept_old | ~np.isin(old_keys, list(seen_keys)))
         carried = old.filter(pa.array(keep)) if len(old_keys) else old
-        fresh = pa.table({"key": pa.array(new_keys, pa.string()),
-                          "raw": pa.array(new_raw, pa.uint64()),
-                          "values": pa.array(new_values, pa.string())}, schema=SCHEMA)
-        next_state.write_table(table, pa.concat_tables([carried, fresh]))
+        fresh.write(new_keys, new_raw, new_values)
+        fresh.write_table(carried)
+        fresh.close()
 
     @staticmethod
     def _check_columns(item: InputFile, frame: pd.DataFrame) -> None:

@@ -101,6 +101,10 @@ class StateWriter:
     def write_table(self, name: str, table: pa.Table) -> None:
         pq.write_table(table.cast(SCHEMA), self.scratch / f"{name}.parquet", compression="zstd")
 
+    def open_table(self, name: str) -> "TableWriter":
+        """A writer that appends rows of table ``name`` chunk by chunk."""
+        return TableWriter(self.scratch / f"{name}.parquet")
+
     def keep_table(self, name: str) -> None:
         """Carry a table over unchanged (the snapshot did not include it)."""
         old = self.state.current / f"{name}.parquet"
@@ -120,3 +124,24 @@ class StateWriter:
 
     def discard(self) -> None:
         shutil.rmtree(self.scratch, ignore_errors=True)
+
+
+class TableWriter:
+    """Appends (key, raw, values) chunks to one Parquet file of the next state."""
+
+    def __init__(self, path: Path) -> None:
+        self._writer = pq.ParquetWriter(path, SCHEMA, compression="zstd")
+
+    def write(self, keys: list[str], raws: list[int], values: list[str]) -> None:
+        if keys:
+            self._writer.write_table(pa.table({"key": pa.array(keys, pa.string()),
+                                               "raw": pa.array(raws, pa.uint64()),
+                                               "values": pa.array(values, pa.string())},
+                                              schema=SCHEMA))
+
+    def write_table(self, table: pa.Table) -> None:
+        if table.num_rows:
+            self._writer.write_table(table.cast(SCHEMA))
+
+    def close(self) -> None:
+        self._writer.close()
