@@ -43,3 +43,25 @@ def _command_names() -> list[str]:
 def test_every_command_is_in_the_readme(command: str):
     readme = (REPO / "README.md").read_text(encoding="utf-8")
     assert f"creditgraph {command}" in readme
+
+
+def _builtin_pack_queries() -> list:
+    # From the file names (a query's id is its file name), so that a pack with a broken header
+    # fails its own tests rather than the collection of this file.
+    from creditgraph.paths import packs_dir
+
+    files = sorted(packs_dir().glob("*/*.cypher"))
+    if not files:
+        return [pytest.param(None, None, marks=pytest.mark.skip(
+            reason=f"no built-in query pack under {packs_dir()} yet"))]
+    return [pytest.param(p.parent, p.stem, id=f"{p.parent.name}/{p.stem}") for p in files]
+
+
+@pytest.mark.parametrize("pack, query_id", _builtin_pack_queries())
+def test_every_builtin_pack_query_is_in_its_readme(pack: Path, query_id: str):
+    from creditgraph.queries.packs import is_documented
+
+    readme = pack / "README.md"
+    assert readme.is_file(), f"pack {pack.name} has no README.md"
+    assert is_documented(query_id, readme.read_text(encoding="utf-8")), \
+        f"{query_id} is not documented in {readme.relative_to(REPO)}"

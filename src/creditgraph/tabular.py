@@ -51,21 +51,25 @@ def to_csv(rows: Sequence[dict[str, Any]], columns: list[str] | None = None) -> 
     return buf.getvalue()
 
 
-def print_rows(rows: Sequence[dict[str, Any]], fmt: str, *, title: str | None = None) -> None:
-    """Print rows to stdout in ``fmt`` (table, json or csv)."""
+def print_rows(rows: Sequence[dict[str, Any]], fmt: str, *, title: str | None = None,
+               columns: Sequence[str] | None = None) -> None:
+    """Print rows to stdout in ``fmt`` (table, json or csv).
+
+    ``columns`` fixes the header (so an empty result still shows it); default: the rows' keys.
+    """
     if fmt not in TEXT_FORMATS:
         raise ConfigError(f"unknown format {fmt!r}", hint=f"use one of {', '.join(TEXT_FORMATS)}")
     if fmt == "json":
         print(to_json(rows))
         return
     if fmt == "csv":
-        print(to_csv(rows), end="")
+        print(to_csv(rows, list(columns) if columns else None), end="")
         return
     from rich.console import Console
     from rich.table import Table
 
     table = Table(title=title, show_lines=False)
-    cols = columns_of(rows)
+    cols = list(columns) if columns else columns_of(rows)
     for col in cols:
         table.add_column(col, overflow="fold")
     for row in rows:
@@ -75,8 +79,12 @@ def print_rows(rows: Sequence[dict[str, Any]], fmt: str, *, title: str | None = 
     console.print(f"{len(rows)} row{'s' if len(rows) != 1 else ''}", style="dim")
 
 
-def write_rows(rows: Sequence[dict[str, Any]], path: Path, fmt: str | None = None) -> Path:
-    """Write rows to ``path`` in ``fmt`` (default: from the file's suffix)."""
+def write_rows(rows: Sequence[dict[str, Any]], path: Path, fmt: str | None = None, *,
+               columns: Sequence[str] | None = None) -> Path:
+    """Write rows to ``path`` in ``fmt`` (default: from the file's suffix).
+
+    ``columns`` fixes the header of csv, parquet and xlsx (so an empty result still has one).
+    """
     fmt = fmt or path.suffix.lstrip(".").lower()
     if fmt not in FILE_FORMATS:
         raise ConfigError(f"cannot write {path}: unknown format {fmt!r}",
@@ -86,11 +94,11 @@ def write_rows(rows: Sequence[dict[str, Any]], path: Path, fmt: str | None = Non
         path.write_text(to_json(rows) + "\n", encoding="utf-8")
     elif fmt == "csv":
         # utf-8-sig so that Excel, which supervision staff open CSVs with, reads Chinese right.
-        path.write_text(to_csv(rows), encoding="utf-8-sig")
+        path.write_text(to_csv(rows, list(columns) if columns else None), encoding="utf-8-sig")
     else:
         import pandas as pd
 
-        cols = columns_of(rows)
+        cols = list(columns) if columns else columns_of(rows)
         frame = pd.DataFrame([{c: _flat(row.get(c)) for c in cols} for row in rows], columns=cols)
         if fmt == "parquet":
             frame.to_parquet(path, index=False)
