@@ -593,9 +593,14 @@ def facts_of(table: str, values: dict[str, object], source: str) -> list[Fact]:
 
 
 @lru_cache(maxsize=1)
-def _hub_rules():
-    return load_model().hubs
+def _hub_names() -> tuple[frozenset[str], tuple[str, ...]]:
+    # Compared in normalised form on both sides: normalize_name shortens 有限责任公司 to
+    # 有限公司, so the raw names in the model would never match a normalised name.
+    hubs = load_model().hubs
+    return (frozenset(normalize_name(n) for n in hubs.names),
+            tuple(normalize_name(part) for part in hubs.name_contains))
 
 
 def _is_hub(name_norm: str) -> bool:
-    return _hub_rules().is_hub_name(name_norm)
+    names, parts = _hub_names()
+    return name_norm in names or any(part in name_norm for part in parts)
