@@ -65,9 +65,15 @@ def main(argv: list[str] | None = None) -> int:
             path.write_text(json.dumps(generated, indent=2) + "\n", encoding="utf-8")
             print(f"wrote {path}")
     if args.only in (None, "load"):
-        result = bench_load.run(n, seed=args.seed, naive_rows=args.naive_rows,
-                                cache=None if args.no_cache else bench_load.OUT_DIR / "data",
-                                command=command)
+        try:
+            result = bench_load.run(n, seed=args.seed, naive_rows=args.naive_rows,
+                                    cache=None if args.no_cache else bench_load.OUT_DIR / "data",
+                                    command=command)
+        except bench_load.BenchFailed as exc:
+            print(f"load benchmark failed: {exc}", file=sys.stderr)
+            print(f"wrote {bench_load.save_failed(exc)} (the figures measured before the failure)",
+                  file=sys.stderr)
+            return 1
         if generated is not None:
             result["generate"] = generated
         print(bench_load.table(result))

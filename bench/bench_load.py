@@ -16,8 +16,9 @@ One run measures, on a generated dataset of N enterprises with two monthly snaps
 * **incremental** load of snapshot 2 (about 1% changed): seconds and speed-up against the
   first load; then snapshot 2 **again** (nothing changed).
 
-Every load runs in a fresh ``python -m creditgraph load ... --quiet --report`` child process,
-reaped with ``os.wait4`` so that the peak RSS is that process's own ``ru_maxrss``. The engine
+Every load runs in a fresh ``python -m creditgraph load ... --quiet --report`` child process;
+its peak RSS is its own ``VmHWM`` from ``/proc/<pid>/status`` (read every 0.1 s), with the
+``ru_maxrss`` of ``os.wait4`` as a fallback off Linux (see ``_RssSampler``). The engine
 is private (its own temporary ``CREDITGRAPH_HOME``) and is stopped at the end. The dataset is
 generated once and cached under ``bench/out/data/`` (git-ignored), keyed by N, seed and
 generator version. Results go to ``bench/out/results-<N>.json`` and a Markdown block to
@@ -282,7 +283,13 @@ def _engine_cpu(pid: int | None) -> float | None:
 
 
 class _RssSampler:
-    """Samples a child's VmRSS every 0.1 s (a cross-check of ru_maxrss; Linux only)."""
+    """Reads a child's VmHWM (peak RSS of its own address space) every 0.1 s; Linux only.
+
+    Preferred to the ``ru_maxrss`` that ``wait4`` returns: Linux carries the RSS high-water
+    mark of the address space replaced by ``exec`` into the new program's ``ru_maxrss``, and
+    that address space is this (benchmark) process's, so ``ru_maxrss`` is never below what the
+    benchmark itself used (several hundred MB after the I/O floor at 1M enterprises).
+    """
 
     def __init__(self, pid: int) -> None:
         self.pid = pid
@@ -296,16 +303,31 @@ class _RssSampler:
         while not self._stop.is_set():
             try:
                 for line in status.read_text().splitlines():
-                    if line.startswith("VmRSS:"):
+                    if line.startswith(("VmHWM:", "VmRSS:")):
                         self.peak_kib = max(self.peak_kib, int(line.split()[1]))
-                        break
-            except (OSError, ValueError):
+            except (OSError, ValueError, IndexError):
                 pass
             self._stop.wait(0.1)
 
     def stop(self) -> None:
         self._stop.set()
         self._thread.join()
+
+
+class LoadFailed(RuntimeError):
+    """A load child process failed; ``info`` holds what was measured up to then."""
+
+    def __init__(self, message: str, info: dict) -> None:
+        super().__init__(message)
+        self.info = info
+
+
+class BenchFailed(RuntimeError):
+    """The benchmark stopped early; ``result`` holds the figures measured before that."""
+
+    def __init__(self, message: str, result: dict) -> None:
+        super().__init__(message)
+        self.result = result
 
 
 def cli_load(folder: Path, *, home: Path, graph: str, work: Path, label: str,
@@ -332,12 +354,17 @@ def cli_load(folder: Path, *, home: Path, graph: str, work: Path, label: str,
         wall = time.perf_counter() - started
     proc.returncode = os.waitstatus_to_exitcode(status)
     engine_after = _engine_cpu(engine_pid)
+    # ru_maxrss is KiB on Linux, bytes on macOS; see _RssSampler for why it is only a fallback.
+    ru_maxrss_mb = usage.ru_maxrss / (1024 * 1024 if sys.platform == "darwin" else 1024)
+    peak_mb = sampler.peak_kib / 1024 if sampler is not None and sampler.peak_kib else ru_maxrss_mb
     if proc.returncode != 0:
         tail = log_path.read_text(errors="replace").strip().splitlines()[-15:]
-        raise RuntimeError(f"{' '.join(cmd)} exited {proc.returncode}:\n" + "\n".join(tail))
+        raise LoadFailed(f"{' '.join(cmd)} exited {proc.returncode}:\n" + "\n".join(tail), {
+            "stage": label, "exit_code": proc.returncode, "log_tail": tail, "src_sha1": src_sha1,
+            "wall_seconds": round(wall, 3), "peak_rss_mb": round(peak_mb, 1),
+            "ru_maxrss_mb": round(ru_maxrss_mb, 1),
+            "cpu_seconds": round(usage.ru_utime + usage.ru_stime, 2)})
     report = json.loads(report_path.read_text(encoding="utf-8"))
-    # ru_maxrss is KiB on Linux, bytes on macOS.
-    peak_mb = usage.ru_maxrss / (1024 * 1024 if sys.platform == "darwin" else 1024)
     seconds = float(report["seconds"])
     out = {
         "rows_read": report["rows_read"], "rows_loaded": report["rows_loaded"],
@@ -350,8 +377,7 @@ def cli_load(folder: Path, *, home: Path, graph: str, work: Path, label: str,
         "statements": report["statements"], "status": report["status"],
         "changes": report["changes"], "src_sha1": src_sha1,
     }
-    if sampler is not None:
-        out["sampled_peak_rss_mb"] = round(sampler.peak_kib / 1024, 1)
+    out["ru_maxrss_mb"] = round(ru_maxrss_mb, 1)
     if engine_before is not None and engine_after is not None:
         out["engine_cpu_seconds"] = round(engine_after - engine_before, 2)
     return out
@@ -500,6 +526,9 @@ def run(enterprises: int, *, seed: int = SEED, naive_rows: int = NAIVE_ROWS,
         result["code"]["src_changed_during_run"] = len(versions) > 1
         if len(versions) > 1:
             log("WARNING: src/ changed during the run; the loads ran different code")
+    except LoadFailed as exc:
+        result["error"] = exc.info
+        raise BenchFailed(str(exc), result) from exc
     finally:
         shutil.rmtree(work, ignore_errors=True)
         if cache is None:
@@ -621,6 +650,14 @@ def save(result: dict, out: Path = OUT_DIR) -> tuple[Path, Path]:
     return json_path, md_path
 
 
+def save_failed(exc: BenchFailed, out: Path = OUT_DIR) -> Path:
+    """Write what a failed run measured to results-<N>.failed.json."""
+    out.mkdir(parents=True, exist_ok=True)
+    path = out / f"results-{exc.result['enterprises']}.failed.json"
+    path.write_text(json.dumps(exc.result, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    return path
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--enterprises", type=int, default=20_000)
@@ -628,9 +665,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--naive-rows", type=int, default=NAIVE_ROWS)
     parser.add_argument("--no-cache", action="store_true", help="generate into a temporary folder")
     args = parser.parse_args(argv)
-    result = run(args.enterprises, seed=args.seed, naive_rows=args.naive_rows,
-                 cache=None if args.no_cache else OUT_DIR / "data",
-                 command=" ".join(["python", "bench/bench_load.py", *(argv or sys.argv[1:])]))
+    try:
+        result = run(args.enterprises, seed=args.seed, naive_rows=args.naive_rows,
+                     cache=None if args.no_cache else OUT_DIR / "data",
+                     command=" ".join(["python", "bench/bench_load.py", *(argv or sys.argv[1:])]))
+    except BenchFailed as exc:
+        print(f"load benchmark failed: {exc}\nwrote {save_failed(exc)}", file=sys.stderr)
+        return 1
     print(table(result))
     for path in save(result):
         print(f"wrote {path}")

@@ -218,7 +218,7 @@ def uscc_ref(raw: str, field: str, reasons: list[str], *, name: str | None = Non
     return ref
 
 
-@lru_cache(maxsize=1 << 18)
+@lru_cache(maxsize=1 << 16)
 def _uscc_ref(raw: str, field: str, name: str | None) -> tuple[NodeRef | None, str | None]:
     code = normalize_uscc(raw)
     if uscc_problem(code):
@@ -238,7 +238,7 @@ def person_ref(raw: str, field: str, reasons: list[str], *, name: str | None = N
     return ref
 
 
-@lru_cache(maxsize=1 << 18)
+@lru_cache(maxsize=1 << 16)
 def _person_ref(raw: str, field: str, name: str | None) -> tuple[NodeRef | None, str | None]:
     number = normalize_resident_id(raw)
     if resident_id_problem(number):

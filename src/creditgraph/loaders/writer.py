@@ -29,14 +29,15 @@ def _labels(ref_labels: tuple[str, ...]) -> str:
 
 
 def _merge_endpoint(var: str, labels: tuple[str, ...], key: str, row_key: str) -> str:
-    """MERGE an endpoint on its first label's key index; extra labels only when it is new.
+    """MERGE an endpoint with its full label set, as its own node row would.
 
-    Matching on one label is much faster in FalkorDB than on two, and every node of a
-    multi-label kind (Subject:Person, ...) already carries the extra label, so this finds it.
+    Matching on the first label only and adding the others with ``ON CREATE SET`` is faster,
+    but at a million nodes FalkorDB 4.16 then fails to find such a node by its full label set
+    (a later ``MERGE (n:Subject:Organisation {sid})`` created a duplicate and broke the unique
+    constraint), so every statement names a node exactly the same way.
     """
-    extra = "".join(f", {var}:{label}" for label in labels[1:])
-    return (f"MERGE ({var}:{labels[0]} {{{key}: row.{row_key}}}) "
-            f"ON CREATE SET {var} += row.{row_key}c, {var} += $prov, {var}.first_seen = $as_of{extra} ")
+    return (f"MERGE ({var}{_labels(labels)} {{{key}: row.{row_key}}}) "
+            f"ON CREATE SET {var} += row.{row_key}c, {var} += $prov, {var}.first_seen = $as_of ")
 
 
 @cache

@@ -154,7 +154,8 @@ def organisation_code_check_digit(body: str) -> str:
 
 # Loaders check the same codes many times (a subject's own row, then every relationship that
 # names it); the checks are pure functions of the text, so a bounded cache pays for itself.
-_CACHE = 1 << 20
+# Bounded small: at a million subjects, caches sized to hold them all cost over a gigabyte.
+_CACHE = 1 << 17
 
 
 @lru_cache(maxsize=_CACHE)
