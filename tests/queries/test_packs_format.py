@@ -33,12 +33,8 @@ DATA = Path(__file__).resolve().parent.parent / "data" / "packs"
 EXAMPLE = DATA / "example"
 
 
-@pytest.fixture(autouse=True)
-def no_builtin_packs(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """Point the built-in packs at an empty folder, so these tests see only their own packs."""
-    empty = tmp_path_factory.mktemp("builtin")
-    monkeypatch.setattr("creditgraph.paths.packs_dir", lambda: empty)
-    return empty
+# Only this file's packs: the built-in ones are tested on their own (tests/packs/).
+pytestmark = pytest.mark.usefixtures("no_builtin_packs")
 
 
 # -- tokenizer -----------------------------------------------------------------------------------

@@ -17,12 +17,8 @@ DATA = Path(__file__).resolve().parent.parent / "data" / "packs"
 EXAMPLE = DATA / "example"
 
 
-@pytest.fixture(autouse=True)
-def no_builtin_packs(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """Only this file's packs: the built-in ones are written by others and tested on their own."""
-    empty = tmp_path_factory.mktemp("builtin")
-    monkeypatch.setattr("creditgraph.paths.packs_dir", lambda: empty)
-    return empty
+# Only this file's packs: the built-in ones are tested on their own (tests/packs/).
+pytestmark = pytest.mark.usefixtures("no_builtin_packs")
 
 
 @pytest.fixture(scope="module")
