@@ -57,15 +57,17 @@ def blacklist_propagation(sg: SnapshotGraph, *, as_of: str, k: int = 3, through_
                           hub_threshold: int | None = None) -> dict[tuple[str, str], dict[str, Any]]:
     """(entry id, subject sid) -> {hops, score, disputed, listed} for every subject reached.
 
-    Breadth-first search from the listed subject over the steps its list type allows, never
-    entering a hub (the listed subject itself may be one), at most min(k, max_hops) hops. The
-    score of a subject is the best, over its shortest qualifying paths, of
-    severity / 5 * 0.5 ^ (hops - 1) * product of the ratios on the path (dynamic programming
-    over the BFS layers, which hold every shortest path).
+    Breadth-first search from the listed subject over the steps its list type allows, at most
+    min(k, max_hops) hops. A named hub (hub flag) is never entered; a subject with at least
+    hub_threshold relationships of the hub types is reached but not expanded (the listed
+    subject itself always is); through_hubs lifts both. The score of a subject is the best,
+    over its shortest qualifying paths, of severity / 5 * 0.5 ^ (hops - 1) * the product of the
+    ratios on the path (dynamic programming over the BFS layers, which hold every shortest path).
     """
     model = load_model()
     rules = propagation_rules()
-    hubs = Hubs(sg, model.hubs.degree_threshold if hub_threshold is None else hub_threshold, through_hubs)
+    threshold = model.hubs.degree_threshold if hub_threshold is None else hub_threshold
+    degree_types = model.hubs.degree_relationships
     g = sg.graph
     out: dict[tuple[str, str], dict[str, Any]] = {}
     for entry in sg.active_entries(as_of, blacklists()):
@@ -80,10 +82,14 @@ def blacklist_propagation(sg: SnapshotGraph, *, as_of: str, k: int = 3, through_
         for hop in range(1, depth + 1):
             nxt: dict[str, float] = {}
             for u in layer:
+                if u != s and not through_hubs and sg.degree(u, degree_types) >= threshold:
+                    continue  # reached, but passes nothing on
                 steps = [(v, d) for _, v, d in g.out_edges(u, data=True) if (d["type"], "forward") in allowed]
                 steps += [(v, d) for v, _, d in g.in_edges(u, data=True) if (d["type"], "backward") in allowed]
                 for v, data in steps:
-                    if v in dist or hubs(v) or "Subject" not in g.nodes[v]["labels"]:
+                    if v in dist or "Subject" not in g.nodes[v]["labels"]:
+                        continue
+                    if not through_hubs and sg.is_named_hub(v):
                         continue
                     ratio = data.get("ratio")
                     score = best[u] * (0.5 if hop > 1 else 1.0) * (ratio if ratio is not None else 1.0)
@@ -217,23 +223,24 @@ def ultimate_controller(sg: SnapshotGraph, *, as_of: str, threshold: float = 0.2
         if data["type"] == HOLDS:
             holders[v].append((u, data["ratio"]))
     targets = [sid] if sid else [n for n in g.nodes if holders.get(n)]
+
+    def walk(node: str, path: list[str], product: float, shares: dict, chains: dict) -> None:
+        """Every node-simple chain upwards from ``node`` (``path`` from the target to it)."""
+        if len(path) > max_depth:
+            return
+        for h, r in holders.get(node, ()):
+            if h in path:
+                continue
+            p = product * r
+            shares[h] += p
+            chains[h].append([h, *reversed(path)])
+            walk(h, [*path, h], p, shares, chains)
+
     out = {}
     for t in targets:
         shares: dict[str, float] = defaultdict(float)
         chains: dict[str, list[list[str]]] = defaultdict(list)
-
-        def walk(node: str, path: list[str], product: float) -> None:
-            if len(path) > max_depth:
-                return
-            for h, r in holders.get(node, ()):
-                if h in path:
-                    continue
-                p = product * r
-                shares[h] += p
-                chains[h].append([h, *reversed(path)])
-                walk(h, path + [h], p)
-
-        walk(t, [t], 1.0)
+        walk(t, [t], 1.0, shares, chains)
         for c, share in shares.items():
             ultimate = not holders.get(c)
             if share >= threshold and (ultimate or not ultimate_only):

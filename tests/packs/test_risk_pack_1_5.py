@@ -16,6 +16,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from tests.oracle import risk_1_5 as oracle
+from tests.oracle.snapshot_graph import SnapshotGraph, load_latest
 
 from creditgraph.graph.falkordb_backend import FalkorDBBackend
 from creditgraph.loaders.run import Loader
@@ -24,8 +26,6 @@ from creditgraph.paths import packs_dir
 from creditgraph.queries.lint import lint_file
 from creditgraph.queries.packs import PackQuery, parse_query_file
 from creditgraph.queries.runner import run
-from tests.oracle import risk_1_5 as oracle
-from tests.oracle.snapshot_graph import SnapshotGraph, load_latest
 
 REPO = Path(__file__).resolve().parents[2]
 SAMPLE = REPO / "sample_data" / "generated"
@@ -153,18 +153,20 @@ def test_blacklist_propagation_parameters_are_the_models(queries):
     model = load_model()
     assert list(query.param("propagation").default) == _propagation_strings()
     assert list(query.param("max_hops").default) == [f"{lt.code}:{lt.max_hops}" for lt in model.list_types()]
-    expansions = [set(m.split("|")) for m in re.findall(r"OPTIONAL MATCH \(fx\)-\[r:([A-Z_|]+)\]-\(m\)", query.cypher)]
+    text = query.cypher
     propagating = {p.relationship for lt in model.list_types() for p in lt.propagation}
     hub_types = set(model.hubs.degree_relationships)
-    assert len(expansions) >= 2
-    # Every hop walks the propagating types and counts the degree types in the same expansion;
-    # the last pass only counts the degree of the subjects reached at the last hop.
-    assert all(e == propagating | hub_types for e in expansions[:-1])
-    assert expansions[-1] == hub_types
-    counted = re.findall(r"type\(r\) IN \[([^\]]+)\]", query.cypher)
+    # One-hop entries: the listed subject's neighbours over the propagating types.
+    one_hop = re.findall(r"MATCH \(s\)-\[r:([A-Z_|]+)\]-\(t:Subject\)", text)
+    assert [set(m.split("|")) for m in one_hop] == [propagating]
+    # The search: hop 1 walks the propagating types; later hops also count the hub degree types.
+    expansions = [set(m.split("|")) for m in re.findall(r"OPTIONAL MATCH \(x\)-\[r:([A-Z_|]+)\]-\(m\)", text)]
+    assert expansions[0] == propagating
+    assert expansions[1:] and all(e == propagating | hub_types for e in expansions[1:])
+    counted = re.findall(r"type\(r\) IN \[([^\]]+)\]", text)
     assert counted and all({t.strip(" '") for t in c.split(",")} == hub_types for c in counted)
-    # k can go as far as the query walks.
-    assert query.param("k").max == len(expansions) - 1
+    # k goes as far as the search is unrolled, and as far as any list type goes.
+    assert query.param("k").max == len(expansions) == max(lt.max_hops for lt in model.list_types())
 
 
 def _propagation_rows(graph, queries, **params) -> dict[tuple[str, str], dict]:
@@ -209,8 +211,8 @@ def test_blacklist_propagation_matches_the_oracle(graph, queries, sg, params):
 
 
 def test_blacklist_propagation_honours_degree_hubs(graph, queries, sg, monkeypatch):
-    """With a low hub threshold many subjects become hubs by degree: they stop the walk."""
-    import creditgraph.queries.runner as runner
+    """With a low hub threshold many subjects become hubs by degree: reached, they pass nothing on."""
+    from creditgraph.queries import runner
 
     real = runner.runner_parameters
 
@@ -394,7 +396,6 @@ def _controller_rows(graph, queries, **params) -> dict:
 
 
 def _check_controllers(got: dict, expected: dict) -> None:
-    # A share within rounding of the threshold could fall either way in two float sums.
     assert_same_keys(got, expected, "ultimate_controller")
     for key, row in got.items():
         exp = expected[key]
@@ -408,6 +409,10 @@ def _check_controllers(got: dict, expected: dict) -> None:
             for r in c["ratios"]:
                 product *= r
             assert c["product"] == pytest.approx(product)
+            assert c["sids"][0] == key[1] and c["sids"][-1] == key[0]
+        products = [c["product"] for c in row["evidence"]["chains"]]
+        assert products == sorted(products, reverse=True), "largest product first"
+        assert sum(products) == pytest.approx(row["share"], abs=1e-4)
 
 
 @pytest.mark.parametrize("params", [{}, {"ultimate_only": False}, {"threshold": 0.5, "max_depth": 2}],
@@ -448,7 +453,7 @@ def test_ultimate_controller_finds_the_planted_controllers(graph, queries, sg):
 
 @pytest.fixture(scope="module")
 def other(engine, tmp_path_factory) -> Iterator[tuple[FalkorDBBackend, SnapshotGraph]]:
-    """A generated dataset at another seed (one snapshot), to try the rules on other data."""
+    """A generated dataset at another seed (two snapshots), to try the rules on other data."""
     from creditgraph.synth.generator import GeneratorConfig, generate
 
     out = tmp_path_factory.mktemp("seed5")

@@ -14,25 +14,28 @@
 //   Every relationship walked is current (valid_to IS NULL). A step from x over relationship r
 //   is allowed when 'LIST_TYPE:TYPE:forward' (r starts at x), 'LIST_TYPE:TYPE:backward' (r ends
 //   at x) or 'LIST_TYPE:TYPE:both' is in $propagation. At most min(k, the list type's cap in
-//   $max_hops) hops. Hubs: a subject with hub = true, or with at least $hub_threshold current
-//   SHAREHOLDER_OF|LEGAL_REP_OF|EXECUTIVE_OF|SPONSORS|SUPERVISES relationships (model
-//   hubs.degree_relationships), is neither passed through nor reported unless $through_hubs; the
-//   listed subject itself may be a hub. The listed subject is never reported.
+//   $max_hops) hops. Hubs, unless $through_hubs: a subject with hub = true (the model's named
+//   nominee holders and state-asset administrations) is neither passed through nor reported; a
+//   subject with at least $hub_threshold current SHAREHOLDER_OF|LEGAL_REP_OF|EXECUTIVE_OF|
+//   SPONSORS|SUPERVISES relationships (model hubs.degree_relationships) is reported when reached
+//   but passes nothing on. The listed subject always passes its risk on and is never reported.
 //
 //   Model-derived parameters. $propagation and $max_hops are model.yaml list_types[*].propagation
 //   and max_hops written as strings (Cypher takes no relationship type as a parameter, and a
 //   pack parameter is at most a list of strings); their defaults are the model's values, and
-//   tests/packs/test_risk_pack_1_5.py fails when they drift from it. The expansions name the
-//   union of the types any list type propagates along plus the hub degree types (the same test
-//   checks both against the model); the parameters decide which count, which way, per list type.
+//   tests/packs/test_risk_pack_1_5.py fails when they drift from it. The patterns name the union
+//   of the types any list type propagates along (plus the hub degree types where a degree is
+//   counted; the same test checks both against the model); the parameters decide which count,
+//   and which way, for each list type.
 //
-//   How it walks. Breadth-first, one hop per block (unrolled to 3 hops, so k is an ordinary
-//   parameter, not a path bound): each block expands only the subjects reached at the previous
-//   hop, keeps one row per (entry, subject) with its shortest best path, and gets each subject's
-//   degree from the same expansion, so a hub is found before anything is reached through it.
-//   Enumerating paths with a variable-length pattern instead visits every path through every
-//   hub (nominee holders, state-asset administrations, people who represent a thousand
-//   companies): on 1,000,000 enterprises that is tens of millions of paths.
+//   How it walks. An entry whose list type goes one hop needs no search: its listed subject's
+//   neighbours. The others are searched breadth-first, one hop per block (unrolled to 3 hops,
+//   the most any list type allows, so k is an ordinary parameter and no path bound): each block
+//   expands only the subjects reached at the previous hop, keeps one row per (entry, subject)
+//   with its shortest best path, and counts each subject's degree in the same expansion, so a
+//   hub is known before anything is reached through it. A variable-length pattern would instead
+//   enumerate every path through every hub (nominee holders, state-asset administrations,
+//   people who represent a thousand companies): tens of millions on 1,000,000 enterprises.
 //
 //   Score (0..1): severity / 5 * 0.5 ^ (hops - 1) * the product of r.ratio over the path's
 //   relationships that have one (SHAREHOLDER_OF), rounded to 4 decimals: the legal
@@ -58,95 +61,105 @@
 //   listed_name: Its name.
 //   evidence: "{entry: {id, list_type, severity, decision_no, department, department_code, start_date, end_date, status, disputed}, nodes: [{sid, name, labels}] from the listed subject to the one reached, relationships: [{type, from, to, ratio, role}] between them}."
 // ---
-MATCH (l:ListEntry)
-WHERE l.list_type IN $blacklists AND l.status = 'active'
-  AND l.start_date <= $as_of AND (l.end_date IS NULL OR l.end_date >= $as_of)
-  AND (l.valid_to IS NULL OR l.valid_to > $as_of)
-WITH l,
-     [x IN $propagation WHERE x STARTS WITH (l.list_type + ':')] AS rules,
-     [x IN $max_hops WHERE x STARTS WITH (l.list_type + ':') | toInteger(substring(x, size(l.list_type) + 1))] AS caps
-WITH l,
-     [x IN rules WHERE NOT (x ENDS WITH ':backward') | split(x, ':')[1]] AS fwd,
-     [x IN rules WHERE NOT (x ENDS WITH ':forward') | split(x, ':')[1]] AS bwd,
-     CASE WHEN size(caps) > 0 AND caps[0] < $k THEN caps[0] ELSE $k END AS depth
-WHERE size(fwd) + size(bwd) > 0 AND depth > 0
-MATCH (s:Subject)-[:LISTED]->(l)
-// One row per (entry, subject reached so far), starting with the listed subject itself (hop 0).
-WITH l, s, fwd, bwd, depth, s AS x, 0 AS hops, coalesce(l.severity, 5) / 5.0 AS score, [] AS rels
-// Hop 1: expand the subjects reached at hop 0; their degree over the hub relationship
-// types comes out of the same expansion (a hub reached there is dropped, with what it reached).
-WITH l, s, fwd, bwd, depth, x, hops, score, rels,
-     CASE WHEN hops = 0 AND ($through_hubs OR hops = 0 OR NOT coalesce(x.hub, false)) THEN x END AS fx
-OPTIONAL MATCH (fx)-[r:LEGAL_REP_OF|SHAREHOLDER_OF|EXECUTIVE_OF|GUARANTEES|SPONSORS|SUPERVISES]-(m)
-WITH l, s, fwd, bwd, depth, x, hops, score, rels,
-     sum(CASE WHEN r IS NOT NULL AND r.valid_to IS NULL
-              AND type(r) IN ['SHAREHOLDER_OF', 'LEGAL_REP_OF', 'EXECUTIVE_OF', 'SPONSORS', 'SUPERVISES']
-         THEN 1 ELSE 0 END) AS degree,
-     collect(CASE WHEN 1 <= depth AND r.valid_to IS NULL AND m:Subject AND m <> s
-                   AND ($through_hubs OR NOT coalesce(m.hub, false))
-                   AND CASE WHEN startNode(r) = x THEN type(r) IN fwd ELSE type(r) IN bwd END
-              THEN {x: m, hops: 1, score: score * coalesce(r.ratio, 1.0), rels: rels + [r]} END) AS found
-UNWIND CASE WHEN hops = 0 AND hops > 0 AND NOT $through_hubs AND degree >= $hub_threshold THEN []
-            ELSE [{x: x, hops: hops, score: score, rels: rels}] + found END AS e
-WITH l, s, fwd, bwd, depth, e.x AS x, collect(e) AS es
-WITH l, s, fwd, bwd, depth, x,
-     reduce(b = head(es), y IN tail(es) |
-            CASE WHEN y.hops < b.hops OR (y.hops = b.hops AND y.score > b.score) THEN y ELSE b END) AS b
-WITH l, s, fwd, bwd, depth, x, b.hops AS hops, b.score AS score, b.rels AS rels
-
-// Hop 2: expand the subjects reached at hop 1; their degree over the hub relationship
-// types comes out of the same expansion (a hub reached there is dropped, with what it reached).
-WITH l, s, fwd, bwd, depth, x, hops, score, rels,
-     CASE WHEN hops = 1 AND ($through_hubs OR hops = 0 OR NOT coalesce(x.hub, false)) THEN x END AS fx
-OPTIONAL MATCH (fx)-[r:LEGAL_REP_OF|SHAREHOLDER_OF|EXECUTIVE_OF|GUARANTEES|SPONSORS|SUPERVISES]-(m)
-WITH l, s, fwd, bwd, depth, x, hops, score, rels,
-     sum(CASE WHEN r IS NOT NULL AND r.valid_to IS NULL
-              AND type(r) IN ['SHAREHOLDER_OF', 'LEGAL_REP_OF', 'EXECUTIVE_OF', 'SPONSORS', 'SUPERVISES']
-         THEN 1 ELSE 0 END) AS degree,
-     collect(CASE WHEN 2 <= depth AND r.valid_to IS NULL AND m:Subject AND m <> s
-                   AND ($through_hubs OR NOT coalesce(m.hub, false))
-                   AND CASE WHEN startNode(r) = x THEN type(r) IN fwd ELSE type(r) IN bwd END
-              THEN {x: m, hops: 2, score: score * 0.5 * coalesce(r.ratio, 1.0), rels: rels + [r]} END) AS found
-UNWIND CASE WHEN hops = 1 AND hops > 0 AND NOT $through_hubs AND degree >= $hub_threshold THEN []
-            ELSE [{x: x, hops: hops, score: score, rels: rels}] + found END AS e
-WITH l, s, fwd, bwd, depth, e.x AS x, collect(e) AS es
-WITH l, s, fwd, bwd, depth, x,
-     reduce(b = head(es), y IN tail(es) |
-            CASE WHEN y.hops < b.hops OR (y.hops = b.hops AND y.score > b.score) THEN y ELSE b END) AS b
-WITH l, s, fwd, bwd, depth, x, b.hops AS hops, b.score AS score, b.rels AS rels
-
-// Hop 3: expand the subjects reached at hop 2; their degree over the hub relationship
-// types comes out of the same expansion (a hub reached there is dropped, with what it reached).
-WITH l, s, fwd, bwd, depth, x, hops, score, rels,
-     CASE WHEN hops = 2 AND ($through_hubs OR hops = 0 OR NOT coalesce(x.hub, false)) THEN x END AS fx
-OPTIONAL MATCH (fx)-[r:LEGAL_REP_OF|SHAREHOLDER_OF|EXECUTIVE_OF|GUARANTEES|SPONSORS|SUPERVISES]-(m)
-WITH l, s, fwd, bwd, depth, x, hops, score, rels,
-     sum(CASE WHEN r IS NOT NULL AND r.valid_to IS NULL
-              AND type(r) IN ['SHAREHOLDER_OF', 'LEGAL_REP_OF', 'EXECUTIVE_OF', 'SPONSORS', 'SUPERVISES']
-         THEN 1 ELSE 0 END) AS degree,
-     collect(CASE WHEN 3 <= depth AND r.valid_to IS NULL AND m:Subject AND m <> s
-                   AND ($through_hubs OR NOT coalesce(m.hub, false))
-                   AND CASE WHEN startNode(r) = x THEN type(r) IN fwd ELSE type(r) IN bwd END
-              THEN {x: m, hops: 3, score: score * 0.5 * coalesce(r.ratio, 1.0), rels: rels + [r]} END) AS found
-UNWIND CASE WHEN hops = 2 AND hops > 0 AND NOT $through_hubs AND degree >= $hub_threshold THEN []
-            ELSE [{x: x, hops: hops, score: score, rels: rels}] + found END AS e
-WITH l, s, fwd, bwd, depth, e.x AS x, collect(e) AS es
-WITH l, s, fwd, bwd, depth, x,
-     reduce(b = head(es), y IN tail(es) |
-            CASE WHEN y.hops < b.hops OR (y.hops = b.hops AND y.score > b.score) THEN y ELSE b END) AS b
-WITH l, s, fwd, bwd, depth, x, b.hops AS hops, b.score AS score, b.rels AS rels
-
-// Degree of the subjects reached at hop 3, to drop the hubs among them.
-WITH l, s, fwd, bwd, depth, x, hops, score, rels,
-     CASE WHEN hops = 3 AND ($through_hubs OR hops = 0 OR NOT coalesce(x.hub, false)) THEN x END AS fx
-OPTIONAL MATCH (fx)-[r:SHAREHOLDER_OF|LEGAL_REP_OF|EXECUTIVE_OF|SPONSORS|SUPERVISES]-(m)
-WITH l, s, fwd, bwd, depth, x, hops, score, rels,
-     sum(CASE WHEN r IS NOT NULL AND r.valid_to IS NULL
-              AND type(r) IN ['SHAREHOLDER_OF', 'LEGAL_REP_OF', 'EXECUTIVE_OF', 'SPONSORS', 'SUPERVISES']
-         THEN 1 ELSE 0 END) AS degree
-WHERE $through_hubs OR hops <= 2 OR degree < $hub_threshold
-WITH l, s, x AS t, hops, score, rels
-WHERE hops > 0
+// Entries whose risk goes one hop need no search: the listed subject's neighbours. The others
+// are searched breadth-first, one hop per block. (No comment may open the CALL body: FalkorDB
+// 4.16 crashes parsing a long subquery that starts with one.)
+CALL {
+  UNWIND $blacklists AS code
+  WITH code,
+       [x IN $propagation WHERE x STARTS WITH (code + ':')] AS rules,
+       [x IN $max_hops WHERE x STARTS WITH (code + ':') | toInteger(substring(x, size(code) + 1))] AS caps
+  WITH code,
+       [x IN rules WHERE NOT (x ENDS WITH ':backward') | split(x, ':')[1]] AS fwd,
+       [x IN rules WHERE NOT (x ENDS WITH ':forward') | split(x, ':')[1]] AS bwd,
+       CASE WHEN size(caps) > 0 AND caps[0] < $k THEN caps[0] ELSE $k END AS depth
+  WHERE size(fwd) + size(bwd) > 0 AND depth = 1
+  MATCH (l:ListEntry)
+  WHERE l.list_type = code AND l.status = 'active'
+    AND l.start_date <= $as_of AND (l.end_date IS NULL OR l.end_date >= $as_of)
+    AND (l.valid_to IS NULL OR l.valid_to > $as_of)
+  MATCH (s:Subject)-[:LISTED]->(l)
+  MATCH (s)-[r:LEGAL_REP_OF|SHAREHOLDER_OF|EXECUTIVE_OF|GUARANTEES]-(t:Subject)
+  WHERE r.valid_to IS NULL AND t <> s AND ($through_hubs OR NOT coalesce(t.hub, false))
+    AND CASE WHEN startNode(r) = s THEN type(r) IN fwd ELSE type(r) IN bwd END
+  WITH l, s, t, r, coalesce(l.severity, 5) / 5.0 * coalesce(r.ratio, 1.0) AS score
+  ORDER BY score DESC
+  WITH l, s, t, collect(r)[0] AS r, max(score) AS score
+  RETURN l, s, t, 1 AS hops, score, [r] AS rels
+  UNION ALL
+  UNWIND $blacklists AS code
+  WITH code,
+       [x IN $propagation WHERE x STARTS WITH (code + ':')] AS rules,
+       [x IN $max_hops WHERE x STARTS WITH (code + ':') | toInteger(substring(x, size(code) + 1))] AS caps
+  WITH code,
+       [x IN rules WHERE NOT (x ENDS WITH ':backward') | split(x, ':')[1]] AS fwd,
+       [x IN rules WHERE NOT (x ENDS WITH ':forward') | split(x, ':')[1]] AS bwd,
+       CASE WHEN size(caps) > 0 AND caps[0] < $k THEN caps[0] ELSE $k END AS depth
+  WHERE size(fwd) + size(bwd) > 0 AND depth > 1
+  MATCH (l:ListEntry)
+  WHERE l.list_type = code AND l.status = 'active'
+    AND l.start_date <= $as_of AND (l.end_date IS NULL OR l.end_date >= $as_of)
+    AND (l.valid_to IS NULL OR l.valid_to > $as_of)
+  MATCH (s:Subject)-[:LISTED]->(l)
+  // One row per (entry, subject reached so far), from the listed subject itself (hop 0):
+  // b = {x: the subject, hops, score, rels: the relationships of its best path}.
+  WITH l, s, fwd, bwd, depth, {x: s, hops: 0, score: coalesce(l.severity, 5) / 5.0, rels: []} AS b
+  // Hop 1: expand the subjects reached at hop 0. The listed subject passes risk on even if it is a hub.
+  WITH l, s, fwd, bwd, depth, b, CASE WHEN b.hops = 0 THEN b.x END AS x
+  OPTIONAL MATCH (x)-[r:LEGAL_REP_OF|SHAREHOLDER_OF|EXECUTIVE_OF|GUARANTEES]-(m)
+  WITH l, s, fwd, bwd, depth, b,
+       collect(CASE WHEN r.valid_to IS NULL AND m <> s AND ($through_hubs OR NOT coalesce(m.hub, false))
+                     AND CASE WHEN startNode(r) = x THEN type(r) IN fwd ELSE type(r) IN bwd END
+                THEN {x: m, hops: 1, score: b.score * coalesce(r.ratio, 1.0), rels: b.rels + [r]} END) AS found
+  UNWIND [b] + found AS e
+  WITH l, s, fwd, bwd, depth, e.x AS x, collect(e) AS es
+  WITH l, s, fwd, bwd, depth,
+       CASE WHEN size(es) = 1 THEN es[0]
+       ELSE reduce(b = head(es), y IN tail(es) |
+                   CASE WHEN y.hops < b.hops OR (y.hops = b.hops AND y.score > b.score) THEN y ELSE b END)
+       END AS b
+  // Hop 2: expand the subjects reached at hop 1.
+  // Their degree over the hub relationship types comes out of the same expansion: a
+  // subject with $hub_threshold or more is kept (reported) but passes nothing on.
+  WITH l, s, fwd, bwd, depth, b, CASE WHEN b.hops = 1 AND depth >= 2 THEN b.x END AS x
+  OPTIONAL MATCH (x)-[r:LEGAL_REP_OF|SHAREHOLDER_OF|EXECUTIVE_OF|GUARANTEES|SPONSORS|SUPERVISES]-(m)
+  WITH l, s, fwd, bwd, depth, b,
+       sum(CASE WHEN r IS NOT NULL AND r.valid_to IS NULL
+                AND type(r) IN ['SHAREHOLDER_OF', 'LEGAL_REP_OF', 'EXECUTIVE_OF', 'SPONSORS', 'SUPERVISES']
+           THEN 1 ELSE 0 END) AS degree,
+       collect(CASE WHEN r.valid_to IS NULL AND m <> s AND ($through_hubs OR NOT coalesce(m.hub, false))
+                     AND CASE WHEN startNode(r) = x THEN type(r) IN fwd ELSE type(r) IN bwd END
+                THEN {x: m, hops: 2, score: b.score * 0.5 * coalesce(r.ratio, 1.0), rels: b.rels + [r]} END) AS found
+  UNWIND CASE WHEN NOT $through_hubs AND degree >= $hub_threshold THEN [b] ELSE [b] + found END AS e
+  WITH l, s, fwd, bwd, depth, e.x AS x, collect(e) AS es
+  WITH l, s, fwd, bwd, depth,
+       CASE WHEN size(es) = 1 THEN es[0]
+       ELSE reduce(b = head(es), y IN tail(es) |
+                   CASE WHEN y.hops < b.hops OR (y.hops = b.hops AND y.score > b.score) THEN y ELSE b END)
+       END AS b
+  // Hop 3: expand the subjects reached at hop 2.
+  // Their degree over the hub relationship types comes out of the same expansion: a
+  // subject with $hub_threshold or more is kept (reported) but passes nothing on.
+  WITH l, s, fwd, bwd, depth, b, CASE WHEN b.hops = 2 AND depth >= 3 THEN b.x END AS x
+  OPTIONAL MATCH (x)-[r:LEGAL_REP_OF|SHAREHOLDER_OF|EXECUTIVE_OF|GUARANTEES|SPONSORS|SUPERVISES]-(m)
+  WITH l, s, fwd, bwd, depth, b,
+       sum(CASE WHEN r IS NOT NULL AND r.valid_to IS NULL
+                AND type(r) IN ['SHAREHOLDER_OF', 'LEGAL_REP_OF', 'EXECUTIVE_OF', 'SPONSORS', 'SUPERVISES']
+           THEN 1 ELSE 0 END) AS degree,
+       collect(CASE WHEN r.valid_to IS NULL AND m <> s AND ($through_hubs OR NOT coalesce(m.hub, false))
+                     AND CASE WHEN startNode(r) = x THEN type(r) IN fwd ELSE type(r) IN bwd END
+                THEN {x: m, hops: 3, score: b.score * 0.5 * coalesce(r.ratio, 1.0), rels: b.rels + [r]} END) AS found
+  UNWIND CASE WHEN NOT $through_hubs AND degree >= $hub_threshold THEN [b] ELSE [b] + found END AS e
+  WITH l, s, fwd, bwd, depth, e.x AS x, collect(e) AS es
+  WITH l, s, fwd, bwd, depth,
+       CASE WHEN size(es) = 1 THEN es[0]
+       ELSE reduce(b = head(es), y IN tail(es) |
+                   CASE WHEN y.hops < b.hops OR (y.hops = b.hops AND y.score > b.score) THEN y ELSE b END)
+       END AS b
+  WITH l, s, b.x AS t, b.hops AS hops, b.score AS score, b.rels AS rels
+  WHERE hops > 0
+  RETURN l, s, t, hops, score, rels
+}
 WITH l, s, t, hops, score, rels
 ORDER BY score DESC, l.id, t.sid
 LIMIT $limit

@@ -16,6 +16,11 @@
 //   entry.start_date < N.established <= as_of. X must not be a hub (hub = true, or a degree over
 //   current SHAREHOLDER_OF|LEGAL_REP_OF|EXECUTIVE_OF|SPONSORS|SUPERVISES of at least
 //   $hub_threshold) unless $through_hubs. Day counts are left to the client (dates are returned).
+//
+//   Portable forms. The two legs are separate MATCH clauses and the other subject must differ
+//   from the listed one (trap 5 of cypher-portability.md: FalkorDB can bind one relationship
+//   to both legs). The hub degree is an OPTIONAL MATCH and a count, not a pattern
+//   comprehension (FalkorDB runs one per row, far slower, and refuses one in a WHERE).
 // severity: high
 // parameters:
 //   as_of: {type: date, default: today, description: Only entries active on this date count.}

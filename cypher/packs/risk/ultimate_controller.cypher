@@ -39,26 +39,30 @@
 //   ultimate: true when the controller has no current shareholder itself.
 //   controller_hub: true when the controller is a named hub (nominee holder, state-asset administration).
 //   disputed: true when one of the controller's entries in evidence is disputed.
-//   evidence: "{chains: [{sids, names, ratios, product}] each from the controller to the subject, longest share first; entries: [{id, list_type, severity, decision_no, start_date, end_date, status, disputed}] of the controller}."
+//   evidence: "{chains: [{sids, names, ratios, product}] each from the controller to the subject, largest product first; entries: [{id, list_type, severity, decision_no, start_date, end_date, status, disputed}] of the controller}."
 // ---
 MATCH (t:Subject)
 WHERE t.sid = $sid OR $sid = ''
 MATCH p = (c:Subject)-[:SHAREHOLDER_OF*1..6/*max_depth*/]->(t)
 WHERE all(r IN relationships(p) WHERE r.valid_to IS NULL)
   AND all(x IN nodes(p) WHERE single(y IN nodes(p) WHERE y = x))
-WITH t, c, p, reduce(acc = 1.0, r IN relationships(p) | acc * r.ratio) AS product
-ORDER BY product DESC
-WITH t, c, collect(p) AS paths, sum(product) AS share
+WITH t, c, sum(reduce(acc = 1.0, r IN relationships(p) | acc * r.ratio)) AS share
 WHERE share >= $threshold
 // Whether the controller has a current holder itself (an expansion and a count: a pattern
 // comprehension runs once per row on FalkorDB and is much slower).
 OPTIONAL MATCH (c)<-[uh:SHAREHOLDER_OF]-()
-WITH t, c, share, head(collect(paths)) AS paths,
-     sum(CASE WHEN uh IS NOT NULL AND uh.valid_to IS NULL THEN 1 ELSE 0 END) = 0 AS ultimate
+WITH t, c, share, sum(CASE WHEN uh IS NOT NULL AND uh.valid_to IS NULL THEN 1 ELSE 0 END) = 0 AS ultimate
 WHERE ultimate OR NOT $ultimate_only
-WITH t, c, paths, share, ultimate
+WITH t, c, share, ultimate
 ORDER BY t.sid, share DESC, c.sid
 LIMIT $limit
+// The chains of the rows returned, matched again between the two (node-simple, as above).
+MATCH p = (c)-[:SHAREHOLDER_OF*1..6/*max_depth*/]->(t)
+WHERE all(r IN relationships(p) WHERE r.valid_to IS NULL)
+  AND all(x IN nodes(p) WHERE single(y IN nodes(p) WHERE y = x))
+WITH t, c, share, ultimate, p, reduce(acc = 1.0, r IN relationships(p) | acc * r.ratio) AS product
+ORDER BY product DESC
+WITH t, c, share, ultimate, collect(p) AS paths
 OPTIONAL MATCH (c)-[:LISTED]->(le:ListEntry)
 WITH t, c, paths, share, ultimate,
      collect(CASE WHEN le.list_type IN $blacklists AND le.status = 'active'
