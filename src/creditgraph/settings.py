@@ -93,3 +93,8 @@ ENGINE_MAXMEMORY = _env_str("CREDITGRAPH_ENGINE_MAXMEMORY", "")
 # graph never holds the number itself. Every load into one graph must use the same key; the
 # default is for demos and tests only.
 PID_KEY = _env_str("CREDITGRAPH_PID_KEY", "creditgraph-demo-key-change-me")
+
+# How long the investigator app keeps a query's result (search hits, a profile, a neighbourhood,
+# a pack run) before asking the engine again, in seconds. Long enough that moving between pages
+# and widgets costs no query; short enough that a new load shows within minutes. 0 disables it.
+APP_CACHE_TTL = _env_int("CREDITGRAPH_APP_CACHE_TTL", 600)
