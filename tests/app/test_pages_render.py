@@ -79,3 +79,11 @@ def test_colours_legend_notice_and_edge_labels():
 def test_empty_view_renders():
     page = subgraph_html(Subgraph(), title="nothing")
     assert external_references(page) == [] and "<title>nothing</title>" in page
+
+
+def test_every_script_is_closed():
+    # A source-map comment stripped too greedily once swallowed the </script> after it, and the
+    # browser then never defined vis.
+    page = subgraph_html(view(), title="t")
+    assert page.count("<script") == page.count("</script>") >= 2
+    assert "vis-network.min.js.map" not in page

@@ -53,7 +53,7 @@ _REMOTE_TAGS = (
     re.compile(r"<link\b[^>]*\bhref\s*=\s*[\"']?https?://[^>]*>", re.IGNORECASE),
     re.compile(r"<script\b[^>]*\bsrc\s*=\s*[\"']?https?://[^>]*>\s*</script>", re.IGNORECASE | re.DOTALL),
 )
-_SOURCE_MAP = re.compile(r"//# sourceMappingURL=\S+")
+_SOURCE_MAP = re.compile(r"//# sourceMappingURL=[^\s<]+")
 _EMPTY_HEADING = re.compile(r"<center>\s*<h1>\s*</h1>\s*</center>", re.IGNORECASE)
 _REMOTE_URL = re.compile(r"^\s*(?:https?:)?//", re.IGNORECASE)
 _CSS_REMOTE = re.compile(r"""(?:url\(\s*["']?|@import\s+["'])\s*(?:https?:)?//""", re.IGNORECASE)
