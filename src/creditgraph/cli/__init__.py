@@ -24,12 +24,13 @@ app = typer.Typer(
 
 
 def _register() -> None:
-    from creditgraph.cli import db_cmd, load_cmd, packs_cmd, query_cmd
+    from creditgraph.cli import app_cmd, db_cmd, load_cmd, packs_cmd, query_cmd
 
     db_cmd.register(app)
     query_cmd.register(app)
     load_cmd.register(app)
     packs_cmd.register(app)
+    app_cmd.register(app)
     try:
         from creditgraph.cli import generate_cmd
     except ImportError:  # pragma: no cover - the generator ships with the model issue
