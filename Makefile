@@ -7,14 +7,15 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 LINT_STAMP := tools/cypher-lint/node_modules/.installed-stamp
+APP_PORT ?= 8501
 
 .PHONY: install lint-deps test demo bench app clean help constraints
 
 help:
-	@echo "make demo   - install into $(VENV), start the embedded engine, load the sample, run the main job"
+	@echo "make demo   - install into $(VENV), start the embedded engine, load the sample, open the app on it"
 	@echo "make test   - install (runtime, dev, Node linter) and run the whole test suite"
 	@echo "make bench  - run the benchmarks under bench/ and print ratios"
-	@echo "make app    - start the investigator app"
+	@echo "make app    - start the investigator app on http://localhost:$(APP_PORT) (APP_PORT=...)"
 	@echo "make clean  - stop the engine and remove $(VENV) and caches"
 
 $(STAMP): pyproject.toml constraints.txt
@@ -40,12 +41,17 @@ demo: install
 	$(BIN)/creditgraph load sample_data/generated/2025-05-31 --report .creditgraph/demo-load-1.json
 	$(BIN)/creditgraph load sample_data/generated/2025-06-30 --report .creditgraph/demo-load-2.json
 	$(BIN)/creditgraph db status
+	@# Last, the investigator app on the sample (it serves until Ctrl+C); DEMO_NO_APP=1 skips it.
+	@if [ -z "$(DEMO_NO_APP)" ]; then \
+		echo "Investigator app on the sample: http://localhost:$(APP_PORT)  (Ctrl+C to stop; DEMO_NO_APP=1 make demo skips it)"; \
+		$(BIN)/creditgraph app --port $(APP_PORT); \
+	fi
 
 bench: install
 	$(BIN)/python -m bench
 
 app: install
-	$(BIN)/creditgraph app
+	$(BIN)/creditgraph app --port $(APP_PORT)
 
 # Regenerate the pins after changing dependencies in pyproject.toml.
 constraints: $(STAMP)
