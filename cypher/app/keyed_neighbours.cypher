@@ -17,20 +17,28 @@
 //   types: {type: list, default: [], description: Relationship types to follow.}
 //   always: {type: list, default: [], description: Keys expanded even when they are hubs.}
 //   expand_hubs: {type: bool, default: false, description: Expand hubs too.}
+//   as_of: {type: date, default: today, description: The date a list entry's active flag is judged on.}
 //   per_node: {type: int, default: 301, min: 0, max: 100000, description: Most neighbours returned per node.}
 // columns:
 //   label: Address, Phone, ListEntry or Department.
 //   key: The node's key.
-//   node: The node itself.
 //   degree: Its current relationships of $types.
-//   neighbours: "Up to $per_node maps {type, out, rel, node}, as in subject_neighbours."
+//   neighbours: "Up to $per_node strings TYPE|DIR|RATIO|ROLE|LABEL|FLAGS|KEY, as in subject_neighbours."
 // ---
 UNWIND $addresses AS key
 MATCH (s:Address {key: key})
 OPTIONAL MATCH (s)-[r]-(m)
 WHERE r.valid_to IS NULL AND NOT m:Region AND type(r) IN $types
-WITH s, collect(CASE WHEN r IS NOT NULL THEN {type: type(r), out: startNode(r) = s, rel: properties(r), node: m} END) AS found
-RETURN 'Address' AS label, s.key AS key, s AS node, size(found) AS degree,
+WITH s, collect(CASE WHEN r IS NOT NULL THEN type(r) + '|' + (CASE WHEN startNode(r) = s THEN '>' ELSE '<' END)
+                       + '|' + coalesce(toString(r.ratio), '') + '|' + coalesce(r.role, '') + '|'
+                       + (CASE WHEN m:Enterprise THEN 'Enterprise' WHEN m:Organisation THEN 'Organisation'
+                               WHEN m:Person THEN 'Person' WHEN m:Subject THEN 'Subject' ELSE labels(m)[0] END)
+                       + '|' + (CASE WHEN coalesce(m.hub, false) THEN 'h' ELSE '' END)
+                       + (CASE WHEN m:ListEntry AND m.status = 'active' AND m.start_date <= $as_of
+                                    AND (m.end_date IS NULL OR m.end_date >= $as_of)
+                                    AND (m.valid_to IS NULL OR m.valid_to > $as_of) THEN 'a' ELSE '' END)
+                       + '|' + coalesce(m.sid, m.id, m.key, m.code, m.number) END) AS found
+RETURN 'Address' AS label, s.key AS key, size(found) AS degree,
        CASE WHEN size(found) >= $hub_threshold AND NOT $expand_hubs AND NOT s.key IN $always
             THEN [] ELSE found[..$per_node] END AS neighbours
 UNION ALL
@@ -38,8 +46,16 @@ UNWIND $phones AS key
 MATCH (s:Phone {number: key})
 OPTIONAL MATCH (s)-[r]-(m)
 WHERE r.valid_to IS NULL AND NOT m:Region AND type(r) IN $types
-WITH s, collect(CASE WHEN r IS NOT NULL THEN {type: type(r), out: startNode(r) = s, rel: properties(r), node: m} END) AS found
-RETURN 'Phone' AS label, s.number AS key, s AS node, size(found) AS degree,
+WITH s, collect(CASE WHEN r IS NOT NULL THEN type(r) + '|' + (CASE WHEN startNode(r) = s THEN '>' ELSE '<' END)
+                       + '|' + coalesce(toString(r.ratio), '') + '|' + coalesce(r.role, '') + '|'
+                       + (CASE WHEN m:Enterprise THEN 'Enterprise' WHEN m:Organisation THEN 'Organisation'
+                               WHEN m:Person THEN 'Person' WHEN m:Subject THEN 'Subject' ELSE labels(m)[0] END)
+                       + '|' + (CASE WHEN coalesce(m.hub, false) THEN 'h' ELSE '' END)
+                       + (CASE WHEN m:ListEntry AND m.status = 'active' AND m.start_date <= $as_of
+                                    AND (m.end_date IS NULL OR m.end_date >= $as_of)
+                                    AND (m.valid_to IS NULL OR m.valid_to > $as_of) THEN 'a' ELSE '' END)
+                       + '|' + coalesce(m.sid, m.id, m.key, m.code, m.number) END) AS found
+RETURN 'Phone' AS label, s.number AS key, size(found) AS degree,
        CASE WHEN size(found) >= $hub_threshold AND NOT $expand_hubs AND NOT s.number IN $always
             THEN [] ELSE found[..$per_node] END AS neighbours
 UNION ALL
@@ -47,8 +63,16 @@ UNWIND $entries AS key
 MATCH (s:ListEntry {id: key})
 OPTIONAL MATCH (s)-[r]-(m)
 WHERE r.valid_to IS NULL AND NOT m:Region AND type(r) IN $types
-WITH s, collect(CASE WHEN r IS NOT NULL THEN {type: type(r), out: startNode(r) = s, rel: properties(r), node: m} END) AS found
-RETURN 'ListEntry' AS label, s.id AS key, s AS node, size(found) AS degree,
+WITH s, collect(CASE WHEN r IS NOT NULL THEN type(r) + '|' + (CASE WHEN startNode(r) = s THEN '>' ELSE '<' END)
+                       + '|' + coalesce(toString(r.ratio), '') + '|' + coalesce(r.role, '') + '|'
+                       + (CASE WHEN m:Enterprise THEN 'Enterprise' WHEN m:Organisation THEN 'Organisation'
+                               WHEN m:Person THEN 'Person' WHEN m:Subject THEN 'Subject' ELSE labels(m)[0] END)
+                       + '|' + (CASE WHEN coalesce(m.hub, false) THEN 'h' ELSE '' END)
+                       + (CASE WHEN m:ListEntry AND m.status = 'active' AND m.start_date <= $as_of
+                                    AND (m.end_date IS NULL OR m.end_date >= $as_of)
+                                    AND (m.valid_to IS NULL OR m.valid_to > $as_of) THEN 'a' ELSE '' END)
+                       + '|' + coalesce(m.sid, m.id, m.key, m.code, m.number) END) AS found
+RETURN 'ListEntry' AS label, s.id AS key, size(found) AS degree,
        CASE WHEN size(found) >= $hub_threshold AND NOT $expand_hubs AND NOT s.id IN $always
             THEN [] ELSE found[..$per_node] END AS neighbours
 UNION ALL
@@ -56,7 +80,15 @@ UNWIND $departments AS key
 MATCH (s:Department {code: key})
 OPTIONAL MATCH (s)-[r]-(m)
 WHERE r.valid_to IS NULL AND NOT m:Region AND type(r) IN $types
-WITH s, collect(CASE WHEN r IS NOT NULL THEN {type: type(r), out: startNode(r) = s, rel: properties(r), node: m} END) AS found
-RETURN 'Department' AS label, s.code AS key, s AS node, size(found) AS degree,
+WITH s, collect(CASE WHEN r IS NOT NULL THEN type(r) + '|' + (CASE WHEN startNode(r) = s THEN '>' ELSE '<' END)
+                       + '|' + coalesce(toString(r.ratio), '') + '|' + coalesce(r.role, '') + '|'
+                       + (CASE WHEN m:Enterprise THEN 'Enterprise' WHEN m:Organisation THEN 'Organisation'
+                               WHEN m:Person THEN 'Person' WHEN m:Subject THEN 'Subject' ELSE labels(m)[0] END)
+                       + '|' + (CASE WHEN coalesce(m.hub, false) THEN 'h' ELSE '' END)
+                       + (CASE WHEN m:ListEntry AND m.status = 'active' AND m.start_date <= $as_of
+                                    AND (m.end_date IS NULL OR m.end_date >= $as_of)
+                                    AND (m.valid_to IS NULL OR m.valid_to > $as_of) THEN 'a' ELSE '' END)
+                       + '|' + coalesce(m.sid, m.id, m.key, m.code, m.number) END) AS found
+RETURN 'Department' AS label, s.code AS key, size(found) AS degree,
        CASE WHEN size(found) >= $hub_threshold AND NOT $expand_hubs AND NOT s.code IN $always
             THEN [] ELSE found[..$per_node] END AS neighbours

@@ -17,9 +17,10 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from creditgraph.app.network import expand_level, fetch_rows
 from creditgraph.app.nodes import graph_edge, graph_node, split_node_id, subject_flags
 from creditgraph.app.queries import as_of_text, read
-from creditgraph.app.subgraph import GraphEdge, GraphNode, Subgraph, node_id, primary_label
+from creditgraph.app.subgraph import GraphEdge, GraphNode, Subgraph
 
 if TYPE_CHECKING:
     from creditgraph.graph.base import GraphBackend
@@ -217,24 +218,22 @@ def evidence_subgraph(backend: GraphBackend, row: Mapping[str, Any], *, as_of: A
     as_of = as_of_text(as_of, backend)
     nodes: dict[str, GraphNode] = {}
     subject_rows = {r["sid"]: r["node"] for r in read(backend, "subjects_by_sid", {"sids": ev.sids})}
-    keyed_rows = read(backend, "keyed_neighbours", {
-        "addresses": ev.addresses, "phones": ev.phones, "entries": list(dict.fromkeys(ev.entries)),
-        "departments": list(dict.fromkeys(ev.departments)), "types": ["LISTED", "ISSUED_BY"],
-        "always": [], "expand_hubs": True, "per_node": 10})
-    for r in keyed_rows:
-        node = graph_node(r["node"])
-        nodes[node.id] = node
-        if r["label"] != "ListEntry":
-            continue
-        for item in r["neighbours"]:
-            other = item["node"]
-            other_id = node_id(primary_label(other.get("_labels") or ()), other)
-            if split_node_id(other_id)[0] == "Subject":
-                subject_rows.setdefault(other_id, other)
-            elif other_id not in nodes:
-                nodes[other_id] = graph_node(other)
-            source, target = (node.id, other_id) if item["out"] else (other_id, node.id)
-            ev.edges.append(graph_edge(source, target, item["type"], item["rel"] or {}))
+    entries = list(dict.fromkeys(ev.entries))
+    keyed = fetch_rows(backend, [f"Address:{k}" for k in ev.addresses] + [f"Phone:{k}" for k in ev.phones]
+                       + [f"ListEntry:{k}" for k in entries] + [f"Department:{k}" for k in ev.departments])
+    # Each entry with its listed subject and issuing department, whether or not the row names them.
+    around = expand_level(backend, [f"ListEntry:{k}" for k in entries], ["LISTED", "ISSUED_BY"],
+                          per_node=10, expand_hubs=True, as_of=as_of)
+    more = [n for exp in around.values() for e, _ in exp.neighbours for n in (e.source, e.target)
+            if n not in keyed and n not in subject_rows]
+    extra = fetch_rows(backend, more)
+    for nid, found in {**keyed, **extra}.items():
+        if split_node_id(nid)[0] == "Subject":
+            subject_rows.setdefault(nid, found)
+        else:
+            nodes[nid] = graph_node(found)
+    for exp in around.values():
+        ev.edges.extend(edge for edge, _ in exp.neighbours)
     flags = subject_flags(backend, subject_rows, as_of)
     for sid in [s for s in ev.sids if s in subject_rows] + [s for s in subject_rows if s not in ev.sids]:
         nodes[sid] = graph_node(subject_rows[sid], listed=flags.listed(sid), disputed=flags.is_disputed(sid))

@@ -35,8 +35,8 @@ from creditgraph.exc import InputError
 if TYPE_CHECKING:
     from creditgraph.graph.base import GraphBackend
 
-__all__ = ["DEFAULT_CAP", "MAX_DEPTH", "Expansion", "expand", "expand_level", "neighbourhood",
-           "relationship_types"]
+__all__ = ["DEFAULT_CAP", "MAX_DEPTH", "Expansion", "expand", "expand_level", "fetch_rows",
+           "neighbourhood", "relationship_types"]
 
 DEFAULT_CAP = 300
 MAX_DEPTH = 3
@@ -108,11 +108,17 @@ class Expansion:
 
 
 def expand_level(backend: GraphBackend, ids: Iterable[str], types: Sequence[str], *, per_node: int,
-                 always: Iterable[str] = (), expand_hubs: bool = False) -> dict[str, Expansion]:
+                 always: Iterable[str] = (), expand_hubs: bool = False,
+                 as_of: str | None = None) -> dict[str, Expansion]:
     """Expand each node id of ``ids`` one level (at most two queries): node id -> Expansion.
 
     Unknown ids are left out of the answer. ``always`` holds node ids opened even when hubs.
+    Neighbours come back as stubs (key, labels, hub flag, and for a list entry ``_active`` on
+    ``as_of``); :func:`fetch_rows` gets the full nodes of those that are drawn.
     """
+    from creditgraph.app.queries import as_of_text
+
+    as_of = as_of_text(as_of)
     subjects: list[str] = []
     keyed: dict[str, list[str]] = {"Address": [], "Phone": [], "ListEntry": [], "Department": []}
     for nid in dict.fromkeys(ids):
@@ -128,36 +134,90 @@ def expand_level(backend: GraphBackend, ids: Iterable[str], types: Sequence[str]
         rows = read(backend, "subject_neighbours", {
             "sids": subjects, "types": list(types), "hub_types": _hub_types(),
             "always": sorted(a for a in always if split_node_id(a)[0] == "Subject"),
-            "expand_hubs": expand_hubs, "per_node": per_node})
+            "expand_hubs": expand_hubs, "per_node": per_node, "as_of": as_of})
         for row in rows:
             hub_degree = row["hub_degree"]
             hub = bool(row["hub"]) or (hub_degree is not None and hub_degree >= threshold)
-            out[row["sid"]] = _expansion(row["sid"], row["node"], row["degree"], hub, row["neighbours"],
+            node = _stub(row["labels"], row["sid"], row["hub"])
+            out[row["sid"]] = _expansion(row["sid"], node, row["degree"], hub, row["neighbours"],
                                          opened=row["degree"] is not None and (
                                              not hub or expand_hubs or row["sid"] in always))
     if any(keyed.values()):
         params = {"addresses": keyed["Address"], "phones": keyed["Phone"], "entries": keyed["ListEntry"],
                   "departments": keyed["Department"], "types": list(types),
                   "always": sorted(split_node_id(a)[1] for a in always if split_node_id(a)[0] != "Subject"),
-                  "expand_hubs": expand_hubs, "per_node": per_node}
+                  "expand_hubs": expand_hubs, "per_node": per_node, "as_of": as_of}
         for row in read(backend, "keyed_neighbours", params):
             nid = f"{row['label']}:{row['key']}"
             hub = row["degree"] >= threshold
-            out[nid] = _expansion(nid, row["node"], row["degree"], hub, row["neighbours"],
-                                  opened=not hub or expand_hubs or nid in always)
+            out[nid] = _expansion(nid, _stub([row["label"]], row["key"], None), row["degree"], hub,
+                                  row["neighbours"], opened=not hub or expand_hubs or nid in always)
     return out
 
 
-def _expansion(nid: str, node: dict, degree: int | None, hub: bool, found: list[dict],
+_KEY_PROPERTY = {"ListEntry": "id", "Department": "code", "Address": "key", "Phone": "number"}
+
+
+def _stub(labels: Sequence[str], key: str, hub: Any, active: Any = None) -> dict[str, Any]:
+    """What a neighbour query says of a node: enough to place it, not to draw it."""
+    label = primary_label(labels)
+    stub: dict[str, Any] = {"_labels": list(labels), "_stub": True,
+                            ("sid" if label in ("Enterprise", "Organisation", "Person", "Subject")
+                             else _KEY_PROPERTY.get(label, "key")): key}
+    if hub:
+        stub["hub"] = True
+    if active is not None:
+        stub["_active"] = bool(active)
+    return stub
+
+
+_SUBJECT_LABELS = ("Enterprise", "Organisation", "Person")
+
+
+def _expansion(nid: str, node: dict, degree: int | None, hub: bool, found: list[str],
                opened: bool) -> Expansion:
     exp = Expansion(id=nid, node=node, degree=int(degree) if degree is not None else None, hub=hub,
                     opened=opened)
     for item in found or ():
-        other = item["node"]
-        other_id = node_id(primary_label(other.get("_labels") or ()), other)
-        source, target = (nid, other_id) if item["out"] else (other_id, nid)
-        exp.neighbours.append((graph_edge(source, target, item["type"], item["rel"] or {}), other))
+        # TYPE|DIR|RATIO|ROLE|LABEL|FLAGS|KEY, the key last (an address may hold a |): see
+        # cypher/app/subject_neighbours.cypher for why neighbours come back as strings.
+        rel_type, direction, ratio, role, label, flags, key = item.split("|", 6)
+        labels = [label, "Subject"] if label in _SUBJECT_LABELS else [label]
+        other = _stub(labels, key, "h" in flags, "a" in flags if label == "ListEntry" else None)
+        other_id = node_id(primary_label(labels), other)
+        source, target = (nid, other_id) if direction == ">" else (other_id, nid)
+        props: dict[str, Any] = {}
+        if ratio:
+            props["ratio"] = float(ratio)
+        if role:
+            props["role"] = role
+        exp.neighbours.append((graph_edge(source, target, rel_type, props), other))
     return exp
+
+
+def fetch_rows(backend: GraphBackend, ids: Iterable[str]) -> dict[str, dict[str, Any]]:
+    """The full nodes (properties plus ``_labels``) of ``ids``, by node id; unknown ids left out."""
+    subjects: list[str] = []
+    keyed: dict[str, list[str]] = {"Address": [], "Phone": [], "ListEntry": [], "Department": []}
+    for nid in dict.fromkeys(ids):
+        label, key = split_node_id(nid)
+        (subjects if label == "Subject" else keyed[label]).append(key)
+    out: dict[str, dict[str, Any]] = {}
+    if subjects:
+        for row in read(backend, "subjects_by_sid", {"sids": subjects}):
+            out[row["sid"]] = row["node"]
+    if any(keyed.values()):
+        for row in read(backend, "nodes_by_key", {"addresses": keyed["Address"], "phones": keyed["Phone"],
+                                                 "entries": keyed["ListEntry"],
+                                                 "departments": keyed["Department"]}):
+            out[f"{row['label']}:{row['key']}"] = row["node"]
+    return out
+
+
+def _is_active_entry(row: Mapping[str, Any], as_of: str) -> bool:
+    if "_active" in row:
+        return bool(row["_active"])
+    return entry_active(row, as_of)
 
 
 def _priority(edge: GraphEdge) -> tuple:
@@ -200,7 +260,7 @@ def _add_expansions(walk: _Walk, expansions: Mapping[str, Expansion], as_of: str
         for edge, row in exp.neighbours:
             other = edge.target if edge.source == nid else edge.source
             labels = row.get("_labels") or ()
-            if "ListEntry" in labels and not entry_active(row, as_of):
+            if "ListEntry" in labels and not _is_active_entry(row, as_of):
                 continue
             walk.edges.setdefault(edge.key, edge)
             if other in walk.rows:
@@ -258,7 +318,7 @@ def neighbourhood(backend: GraphBackend, sid: str, *, depth: int = 1,
         # the degrees are fetched: enough to say roughly what was left out.
         per_node = room + 1 if room > 0 else 0
         expansions = expand_level(backend, expandable, types, per_node=per_node, always=[sid],
-                                  expand_hubs=expand_hubs)
+                                  expand_hubs=expand_hubs, as_of=as_of)
         if level == 1:
             if sid not in expansions or split_node_id(sid)[0] != "Subject":
                 return Subgraph(notice=f"No subject with sid {sid!r}.")
@@ -306,9 +366,10 @@ def _finish(backend: GraphBackend, walk: _Walk, centre: str, as_of: str, statuse
                 keep.add(nid)
         order = [n for n in order if n in keep]
     shown = order[:cap]
+    full = fetch_rows(backend, shown)
     nodes = []
     for nid in shown:
-        row = walk.rows[nid]
+        row = full.get(nid, walk.rows[nid])
         is_subject = split_node_id(nid)[0] == "Subject"
         nodes.append(graph_node(row, listed=flags.listed(nid) if is_subject else "none",
                                 disputed=flags.is_disputed(nid) if is_subject else False,
@@ -327,7 +388,8 @@ def _finish(backend: GraphBackend, walk: _Walk, centre: str, as_of: str, statuse
         parts.append(f"Only subjects {', '.join(sorted(statuses))} (and the nodes leading to them) shown.")
     closed = [(n, d) for n, d in walk.closed_hubs if n in ids]
     if closed:
-        names = [f"{_name(walk.rows[n])}" + (f" ({d:,} links)" if d is not None else "") for n, d in closed[:5]]
+        names = [_name(full.get(n, walk.rows[n])) + (f" ({d:,} links)" if d is not None else "")
+                 for n, d in closed[:5]]
         more = f" and {len(closed) - 5} more" if len(closed) > 5 else ""
         parts.append(f"Hubs not expanded: {', '.join(names)}{more}.")
     return Subgraph(nodes=tuple(nodes), edges=edges, centre=centre, capped=capped,
@@ -351,7 +413,7 @@ def expand(backend: GraphBackend, view: Subgraph, node_id: str, *, rel_types: Se
     types = check_types(rel_types)
     as_of = as_of_text(as_of, backend)
     expansions = expand_level(backend, [node_id], types, per_node=cap + len(view.nodes) + 1,
-                              always=[node_id], expand_hubs=True)
+                              always=[node_id], expand_hubs=True, as_of=as_of)
     exp = expansions.get(node_id)
     if exp is None:
         return view
@@ -361,7 +423,7 @@ def expand(backend: GraphBackend, view: Subgraph, node_id: str, *, rel_types: Se
     left_out = 0
     for edge, row in sorted(exp.neighbours, key=lambda er: (_priority(er[0]), er[0].source, er[0].target)):
         other = edge.target if edge.source == node_id else edge.source
-        if "ListEntry" in (row.get("_labels") or ()) and not entry_active(row, as_of):
+        if "ListEntry" in (row.get("_labels") or ()) and not _is_active_entry(row, as_of):
             continue
         if other not in existing and other not in new:
             if len(new) >= cap:
@@ -371,10 +433,12 @@ def expand(backend: GraphBackend, view: Subgraph, node_id: str, *, rel_types: Se
         edges.append(edge)
     left_out += exp.hidden
     flags = subject_flags(backend, [n for n in new if split_node_id(n)[0] == "Subject"], as_of)
+    full = fetch_rows(backend, [*new, node_id])
     nodes: list[GraphNode] = []
     if node_id not in existing:
-        nodes.append(graph_node(exp.node, hub=exp.hub))
-    for nid, row in new.items():
+        nodes.append(graph_node(full.get(node_id, exp.node), hub=exp.hub))
+    for nid, stub in new.items():
+        row = full.get(nid, stub)
         is_subject = split_node_id(nid)[0] == "Subject"
         nodes.append(graph_node(row, listed=flags.listed(nid) if is_subject else "none",
                                 disputed=flags.is_disputed(nid) if is_subject else False))

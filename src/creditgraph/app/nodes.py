@@ -24,7 +24,7 @@ __all__ = ["KEYED_LABELS", "SubjectFlags", "edge_label", "entry_active", "graph_
 KEYED_LABELS = ("ListEntry", "Department", "Address", "Phone")
 
 # Provenance and bookkeeping: true of every node, not worth a tooltip line.
-_QUIET = frozenset({"_labels", "name", "load_run", "source"})
+_QUIET = frozenset({"_labels", "_stub", "_active", "name", "load_run", "source"})
 
 
 @functools.cache

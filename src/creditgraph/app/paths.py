@@ -19,7 +19,7 @@ import itertools
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
-from creditgraph.app.network import check_types, expand_level
+from creditgraph.app.network import check_types, expand_level, fetch_rows
 from creditgraph.app.nodes import graph_node, split_node_id, subject_flags
 from creditgraph.app.queries import as_of_text
 from creditgraph.app.subgraph import GraphEdge, Subgraph
@@ -94,7 +94,7 @@ def shortest_paths(backend: GraphBackend, a: str, b: str, *, max_hops: int = 6,
     def expand(side: _Side) -> str | None:
         ids = [n for n in side.frontier if n not in side.expanded]
         exps = expand_level(backend, ids, types, per_node=_PER_NODE, always=[a, b],
-                            expand_hubs=through_hubs)
+                            expand_hubs=through_hubs, as_of=as_of)
         side.depth += 1
         nxt: list[str] = []
         for nid in ids:
@@ -201,10 +201,11 @@ def _draw(backend: GraphBackend, paths: list[list[str]], rows: dict[str, dict[st
           edges: dict[frozenset, list[GraphEdge]], centre: str, as_of: str, notice: str) -> Subgraph:
     ids = list(dict.fromkeys(n for p in paths for n in p))
     flags = subject_flags(backend, [n for n in ids if split_node_id(n)[0] == "Subject"], as_of)
+    full = fetch_rows(backend, ids)
     nodes = []
     for nid in ids:
         is_subject = split_node_id(nid)[0] == "Subject"
-        nodes.append(graph_node(rows[nid], listed=flags.listed(nid) if is_subject else "none",
+        nodes.append(graph_node(full.get(nid, rows[nid]), listed=flags.listed(nid) if is_subject else "none",
                                 disputed=flags.is_disputed(nid) if is_subject else False))
     drawn: dict[tuple, GraphEdge] = {}
     for p in paths:

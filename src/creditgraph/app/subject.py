@@ -16,7 +16,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from creditgraph.app.network import expand_level, hub_threshold
+from creditgraph.app.network import expand_level, fetch_rows, hub_threshold
 from creditgraph.app.nodes import entry_active, list_kind, list_name, split_node_id, subject_flags
 from creditgraph.app.queries import as_of_text, read
 from creditgraph.app.subgraph import primary_label
@@ -44,7 +44,7 @@ class SubjectProfile:
     ``related`` maps ``"<TYPE> →"`` (this subject is the relationship's start: it is legal
     representative of, holds shares in ...) and ``"<TYPE> ←"`` (the related subject is the
     start) to the related subjects, each ``{sid, name, label, type, direction, role, ratio,
-    label_text, listed, disputed, since}``. ``related_total`` counts every current relation;
+    label_text, listed, disputed, hub}``. ``related_total`` counts every current relation;
     at most :data:`RELATED_MAX` are listed (``related_capped``).
     """
 
@@ -94,31 +94,32 @@ def profile(backend: GraphBackend, sid: str, *, as_of: str | dt.date | None = No
     if not sid or split_node_id(sid)[0] != "Subject":
         return None
     as_of = as_of_text(as_of, backend)
-    expansions = expand_level(backend, [sid], RELATED_TYPES, per_node=RELATED_MAX, always=[sid])
+    expansions = expand_level(backend, [sid], RELATED_TYPES, per_node=RELATED_MAX, always=[sid], as_of=as_of)
     exp = expansions.get(sid)
     if exp is None:
         return None
-    node = dict(exp.node)
+    others = {}
+    for edge, row in exp.neighbours:
+        others.setdefault(edge.target if edge.source == sid else edge.source, row)
+    full = fetch_rows(backend, [sid, *others])
+    node = dict(full.get(sid, exp.node))
     labels = node.pop("_labels", [])
     label = primary_label(labels)
     entries = sorted((_entry(r, as_of) for r in read(
         backend, "subject_entries", {"sids": [sid], "as_of": as_of, "active_only": False})),
         key=lambda e: (e["start_date"] or "", e["id"] or ""))
 
-    others = {}
-    for edge, row in exp.neighbours:
-        other = edge.target if edge.source == sid else edge.source
-        others.setdefault(other, row)
     flags = subject_flags(backend, others, as_of)
     related: dict[str, list[dict]] = {}
-    for edge, row in exp.neighbours:
+    for edge, stub in exp.neighbours:
         out = edge.source == sid
         other = edge.target if out else edge.source
+        row = full.get(other, stub)
         key = f"{edge.type} {'→' if out else '←'}"
         related.setdefault(key, []).append({
             "sid": other, "name": row.get("name"), "label": primary_label(row.get("_labels") or ()),
             "type": edge.type, "direction": "out" if out else "in", "role": edge.props.get("role"),
-            "ratio": edge.props.get("ratio"), "label_text": edge.label, "since": edge.props.get("since"),
+            "ratio": edge.props.get("ratio"), "label_text": edge.label,
             "listed": flags.listed(other), "disputed": flags.is_disputed(other),
             "hub": bool(row.get("hub")),
         })
@@ -169,11 +170,9 @@ def _mentions(value: Any, sid: str) -> bool:
 
 
 def _graph_key(backend: GraphBackend) -> tuple:
-    try:
-        described = backend.describe()
-    except Exception:  # noqa: BLE001 - only a cache key; a backend that cannot say is its own key
-        return (id(backend),)
-    return (str(described.get("address")), str(getattr(backend, "graph_name", "")))
+    # Not describe(): on FalkorDB it counts every graph's nodes and relationships.
+    return (type(backend).__name__, str(getattr(backend, "address", id(backend))),
+            str(getattr(backend, "graph_name", getattr(backend, "database", ""))))
 
 
 def pack_results(backend: GraphBackend, as_of: str, *, timeout: float | None = None) -> dict[str, Any]:
