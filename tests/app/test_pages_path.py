@@ -42,3 +42,12 @@ def test_one_end_missing_is_a_message(app):
     open_path(app, LISTED["sid"], "没有这家公司XYZ")
     assert any("No subject matches" in i.value for i in app.info)
     assert any("Choose two subjects" in i.value for i in app.info)
+
+
+def test_from_the_current_subject_to_a_name(app):
+    person = subject_of(PATTERN, "reached")
+    app.query_params["sid"] = person["sid"]       # a person's sid: the keyed hash, as in the URL
+    open_path(app, person["sid"], FAR["name"])
+    frames = [e for e in app.main if getattr(e, "type", "") == "iframe"]
+    assert frames, [i.value for i in app.info]
+    assert app.text_input(key="path_a_text").value == person["sid"]

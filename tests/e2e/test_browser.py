@@ -159,6 +159,15 @@ def test_investigator_journey(server: str, browser_page):
     shot(page, "3-network")
     page.locator("iframe").first.screenshot(path=str(ARTIFACTS / "network-drawing.png"))
 
+    # Two hops out: the listed enterprise's other links come into view (docs/img/network.png).
+    slider = page.locator('.st-key-net_depth input[type="range"]')
+    slider.focus()
+    slider.press("ArrowRight")
+    page.frame_locator("iframe").first.get_by_text("depth 2", exact=False).first.wait_for()
+    wait_idle(page)
+    page.wait_for_timeout(3000)
+    page.screenshot(path=str(ARTIFACTS / "network.png"))
+
     # Run blacklist_propagation and open a row's evidence.
     page.goto(f"{server}/packs")
     query = page.locator(".st-key-pack_query")

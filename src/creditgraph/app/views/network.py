@@ -50,7 +50,7 @@ def page() -> None:
     title = f"Network of {centre.name if centre else sid} · depth {depth} · as of {as_of}"
     st.caption(f"{len(view.nodes)} nodes, {len(view.edges)} relationships"
                + (f"; expanded: {', '.join(expanded)}" if expanded else ""))
-    listed = [n for n in view.nodes if n.listed in ("blacklisted", "both") and n.id != sid]
+    listed = [n for n in view.nodes if n.is_subject and n.listed in ("blacklisted", "both") and n.id != sid]
     if listed:
         st.markdown("**Blacklisted in this view:** " + ", ".join(
             f":red-badge[{n.name}]" + (" ⚠" if n.disputed else "") for n in listed[:20])

@@ -13,7 +13,7 @@ import pandas as pd
 import streamlit as st
 
 from creditgraph.app import state
-from creditgraph.app.views._shared import show_view, slug
+from creditgraph.app.views._shared import show_view
 from creditgraph.tabular import cell_text, to_csv, write_rows
 
 RESULT = "packs_result"   # session key: the last run's (query id, params, as_of)
@@ -68,7 +68,9 @@ def xlsx_bytes(rows: list[dict], columns: list[str]) -> bytes:
 
 
 def row_title(row: dict, columns: list[str]) -> str:
-    shown = [cell_text(row.get(c)) for c in columns[:3]]
+    """A row told apart from the others: its names (subject, listed...) and entry, else its first cells."""
+    named = [c for c in columns if c.endswith("name")][:2] + [c for c in columns if c == "entry_id"]
+    shown = [cell_text(row.get(c)) for c in (named or columns[:3])]
     return " · ".join(s[:40] for s in shown if s)
 
 
@@ -144,7 +146,7 @@ def page() -> None:
         if view.is_empty:
             st.info("This row names no subject or path to draw.")
             return
-        show_view(view, title=f"{query.id} row {chosen[2]} · {slug(row_title(row, columns))}", key="evidence")
+        show_view(view, title=f"{query.id} row {chosen[2]} · {row_title(row, columns)}", key="evidence")
 
 
 page()
