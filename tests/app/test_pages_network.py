@@ -74,3 +74,11 @@ def test_no_subject_yet_points_to_search(app):
     app.run()
     assert not app.exception
     assert any("No subject chosen yet" in i.value for i in app.info)
+
+
+def test_engine_down_is_a_message(app, monkeypatch):
+    from creditgraph import settings
+
+    monkeypatch.setattr(settings, "DB", "falkordb://127.0.0.1:1")
+    open_network(app, LISTED["sid"])
+    assert any("graph engine is not available" in e.value for e in app.error)

@@ -66,3 +66,4 @@ def test_engine_down_is_a_message(app, monkeypatch):
     app.button(key="FormSubmitter:form_blacklist_propagation-Run").click().run()
     assert not app.exception, app.exception
     assert any("graph engine is not available" in e.value for e in app.error)
+

@@ -64,3 +64,17 @@ def test_no_subject_is_a_pointer_to_search(app):
     app.run()
     assert not app.exception
     assert any("No subject chosen yet" in i.value for i in app.info)
+
+
+def test_engine_down_is_a_message(app, monkeypatch):
+    from creditgraph import settings
+
+    monkeypatch.setattr(settings, "DB", "falkordb://127.0.0.1:1")
+    open_subject(app, LISTED["sid"])
+    assert any("graph engine is not available" in e.value for e in app.error)
+
+
+def test_as_of_is_kept_in_the_url(app):
+    open_subject(app, LISTED["sid"], as_of="2025-05-31")
+    assert app.query_params.get("as_of") == "2025-05-31"
+    assert app.sidebar.date_input(key="as_of_input").value.isoformat() == "2025-05-31"

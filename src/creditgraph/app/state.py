@@ -236,6 +236,9 @@ def sidebar() -> None:
                                     "and entries closed before it are left out. Defaults to the "
                                     "latest snapshot loaded.")
         st.session_state[AS_OF_PARAM] = picked.isoformat()
+        # In the URL too, so a link opens the subject at the date it was looked at.
+        if st.query_params.get(AS_OF_PARAM) != picked.isoformat():
+            st.query_params[AS_OF_PARAM] = picked.isoformat()
         sid = current_sid()
         if sid:
             st.caption(f"Current subject: `{sid}`")

@@ -109,6 +109,8 @@ def page() -> None:
                     help="Let risk pass through hubs (nominee holders, state-asset administrations).")
         submitted = st.form_submit_button("Run", icon=":material/play_arrow:", type="primary")
     if submitted:
+        # An empty box is no value: a required parameter left empty is then reported as missing.
+        values = {k: v for k, v in values.items() if v != "" or query.param(k) is None}
         st.session_state[RESULT] = (query.id, json.dumps(values, sort_keys=True, default=str), as_of)
 
     last = st.session_state.get(RESULT)
