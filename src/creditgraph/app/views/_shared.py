@@ -15,9 +15,9 @@ LIST_STATUS_LABELS = {"blacklisted": "blacklisted 失信", "redlisted": "redlist
                       "both": "on both kinds of list", "none": "not listed"}
 
 
-def hit_line(hit: Any) -> str:
+def hit_line(hit: Any, *, with_name: bool = True) -> str:
     """One line telling a search hit from its namesakes: name, kind, region, masked ID or code."""
-    parts = [hit.name, hit.label + (f"/{hit.kind}" if hit.kind else "")]
+    parts = [hit.name if with_name else "", hit.label + (f"/{hit.kind}" if hit.kind else "")]
     if hit.region_name or hit.region_code:
         parts.append(hit.region_name or hit.region_code)
     parts.append(hit.id_masked or hit.uscc or hit.sid)

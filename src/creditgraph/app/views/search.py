@@ -40,7 +40,7 @@ def page() -> None:
         with st.container(border=True):
             left, right = st.columns([5, 1])
             with left:
-                st.markdown(f"**{hit.name}**  \n{hit_line(hit)}")
+                st.markdown(f"**{hit.name}**  \n{hit_line(hit, with_name=False)}")
                 facts = []
                 if hit.status:
                     facts.append(f"status: {hit.status}")
