@@ -131,7 +131,14 @@ def wait_idle(page) -> None:
 
 
 def test_investigator_journey(server: str, browser_page):
-    page = browser_page
+    try:
+        journey(server, browser_page)
+    except Exception:
+        shot(browser_page, "failure")
+        raise
+
+
+def journey(server: str, page) -> None:
 
     # Search a planted person by name: namesakes are told apart by masked ID and region.
     page.goto(f"{server}/")                  # Search is the default page
@@ -170,10 +177,14 @@ def test_investigator_journey(server: str, browser_page):
 
     # Run blacklist_propagation and open a row's evidence.
     page.goto(f"{server}/packs")
-    query = page.locator(".st-key-pack_query")
-    query.wait_for()
-    query.click()
+    choice = page.locator(".st-key-pack_query input")
+    choice.wait_for()
+    wait_idle(page)
+    choice.click()
+    choice.fill("blacklist_propagation")
     page.get_by_role("option", name="blacklist_propagation").first.click()
+    page.get_by_text("Parameters of blacklist_propagation").wait_for()
+    wait_idle(page)
     page.get_by_role("button", name="Run").click()
     result = page.get_by_text("rows in")
     result.wait_for(timeout=120_000)

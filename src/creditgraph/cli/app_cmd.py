@@ -22,7 +22,7 @@ def streamlit_command(host: str, port: int) -> list[str]:
             "--server.address", host, "--server.port", str(port),
             "--server.headless", "true", "--browser.gatherUsageStats", "false",
             "--server.fileWatcherType", "none", "--global.developmentMode", "false",
-            "--theme.base", "light"]
+            "--client.toolbarMode", "minimal", "--theme.base", "light"]
 
 
 def register(app: typer.Typer) -> None:
