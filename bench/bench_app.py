@@ -36,7 +36,7 @@ OUT_DIR = Path(__file__).resolve().parent / "out"
 TARGET_SECONDS = 1.5
 SUBJECTS = 20
 REPETITIONS = 3
-SAMPLE_OFFSETS = 60
+SAMPLE_OFFSETS = 300  # x 500 subjects: ~1 in 7,000 has a 300-node depth-2 neighbourhood at 1M
 SAMPLE_BATCH = 500
 BIG_ENOUGH = 250  # nodes: a page this size counts as a "300-node" page (the cap is 300)
 
@@ -77,25 +77,33 @@ def pick_subjects(backend, want: int, *, seed: int = 1, offsets: int = SAMPLE_OF
     rng = random.Random(seed)
     types = relationship_types()
     sample = _sample_subjects(backend, rng, offsets)
-    log(f"sampled {len(sample):,} subjects; expanding them once for degrees")
-    degrees: list[tuple[int, str]] = []
+    log(f"sampled {len(sample):,} subjects; estimating their depth-2 neighbourhoods")
+    # Two levels of degrees: a depth-2 neighbourhood holds about the subject's neighbours plus
+    # theirs (hubs stay closed), so the estimate needs the neighbours' degrees, not the subject's.
+    first: dict[str, list[str]] = {}
     for i in range(0, len(sample), 2000):
-        for sid, exp in expand_level(backend, sample[i:i + 2000], types, per_node=0).items():
-            if not exp.hub:
-                degrees.append((exp.degree or 0, sid))
-    degrees.sort(reverse=True)
+        for sid, exp in expand_level(backend, sample[i:i + 2000], types, per_node=100).items():
+            if not exp.hub and exp.opened:
+                first[sid] = [e.target if e.source == sid else e.source for e, _ in exp.neighbours]
+    around = sorted({n for ns in first.values() for n in ns})
+    degree: dict[str, int] = {}
+    for i in range(0, len(around), 2000):
+        for nid, exp in expand_level(backend, around[i:i + 2000], types, per_node=0).items():
+            degree[nid] = 0 if (exp.hub or not exp.opened or nid.startswith("Department:")) else (exp.degree or 0)
+    estimate = sorted(((len(ns) + sum(degree.get(n, 0) for n in ns), sid) for sid, ns in first.items()),
+                      reverse=True)
+    log(f"{sum(1 for e, _ in estimate if e >= BIG_ENOUGH):,} subjects estimated at >= {BIG_ENOUGH} nodes")
     pages: list[tuple[str, int]] = []
-    deeper: list[tuple[int, str]] = []
-    for _, sid in degrees[: max(want * 40, 400)]:
-        view = neighbourhood(backend, sid, depth=2)
-        if len(view.nodes) >= BIG_ENOUGH:
+    candidates = [sid for e, sid in estimate if e >= BIG_ENOUGH]
+    rng.shuffle(candidates)
+    for sid in candidates[: want * 10]:
+        if len(neighbourhood(backend, sid, depth=2).nodes) >= BIG_ENOUGH:
             pages.append((sid, 2))
             if len(pages) >= want:
                 break
-        elif len(view.nodes) >= 60:
-            deeper.append((len(view.nodes), sid))
     log(f"{len(pages)} subjects with a depth-2 neighbourhood of >= {BIG_ENOUGH} nodes")
-    for _, sid in sorted(deeper, reverse=True):
+    deeper = [sid for e, sid in estimate if 60 <= e < BIG_ENOUGH]
+    for sid in deeper[: want * 10]:
         if len(pages) >= want:
             break
         if len(neighbourhood(backend, sid, depth=3).nodes) >= BIG_ENOUGH:
@@ -253,12 +261,15 @@ def add_app_arguments(parser) -> None:
                         help="subjects per group (default %(default)s)")
     parser.add_argument("--app-repetitions", type=int, default=REPETITIONS,
                         help="runs per subject and function (default %(default)s)")
+    parser.add_argument("--app-sample", type=int, default=SAMPLE_OFFSETS,
+                        help=f"batches of {SAMPLE_BATCH} subjects sampled to pick from (default %(default)s)")
 
 
 def run_from_args(args: argparse.Namespace, command: str) -> dict:
     """``run`` with the parsed options."""
     return run(getattr(args, "home", None), getattr(args, "graph", None), subjects=args.app_subjects,
-               repetitions=args.app_repetitions, as_of=getattr(args, "as_of", None), command=command)
+               repetitions=args.app_repetitions, as_of=getattr(args, "as_of", None),
+               offsets=args.app_sample, command=command)
 
 
 def main(argv: list[str] | None = None) -> int:

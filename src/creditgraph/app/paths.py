@@ -144,9 +144,12 @@ def shortest_paths(backend: GraphBackend, a: str, b: str, *, max_hops: int = 6,
             break
         if sides[0].depth + sides[1].depth + 1 >= max_hops:
             break
-        side = sides[0] if sides[0].depth <= sides[1].depth else sides[1]
-        if not side.frontier:
-            break
+        # The smaller frontier costs less to expand; any order finds the shortest length first,
+        # since each step adds one to i + j.
+        live = [s for s in sides if s.frontier]
+        if len(live) < 2:
+            break  # one end's component is exhausted: no longer path can appear
+        side = min(live, key=lambda s: len(s.frontier))
         stopped = expand(side) or ""
         if stopped:
             break
