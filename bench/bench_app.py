@@ -246,17 +246,22 @@ def save(result: dict, out_dir: Path | None = None) -> list[Path]:
 
 
 def add_arguments(parser) -> None:
-    """This benchmark's own options (``python bench/bench_app.py``)."""
-    parser.add_argument("--home", type=Path, default=None,
-                        help="CREDITGRAPH_HOME of the running engine holding the loaded graph "
-                             "(default: CREDITGRAPH_HOME); read-only")
-    parser.add_argument("--graph", default=None, help="graph name (default CREDITGRAPH_GRAPH)")
-    parser.add_argument("--as-of", default=None, help="as-of date (default: the latest load's)")
+    """This benchmark's options (``python bench/bench_app.py``)."""
     add_app_arguments(parser)
 
 
 def add_app_arguments(parser) -> None:
-    """The options ``python -m bench --only app`` adds (the rest it shares with the packs bench)."""
+    """The options of ``--only app``. ``--home``, ``--graph`` and ``--as-of`` are added unless the
+    parser already has them (the packs benchmark declares the same three, meaning the same)."""
+    known = getattr(parser, "_option_string_actions", {})
+    if "--home" not in known:
+        parser.add_argument("--home", type=Path, default=None,
+                            help="CREDITGRAPH_HOME of the running engine holding the loaded graph "
+                                 "(default: CREDITGRAPH_HOME); read-only")
+    if "--graph" not in known:
+        parser.add_argument("--graph", default=None, help="graph name (default CREDITGRAPH_GRAPH)")
+    if "--as-of" not in known:
+        parser.add_argument("--as-of", default=None, help="as-of date (default: the latest load's)")
     parser.add_argument("--app-subjects", type=int, default=SUBJECTS,
                         help="subjects per group (default %(default)s)")
     parser.add_argument("--app-repetitions", type=int, default=REPETITIONS,
