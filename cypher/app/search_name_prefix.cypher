@@ -6,13 +6,15 @@
 //   Enterprises, organisations and persons whose name_norm (normalize_name of the name: full
 //   width folded, traditional characters simplified, brackets and company suffixes unified) is
 //   $key (rank 3) or starts with it (rank 2). The prefix is written as a range, $key <= name_norm
-//   < $key_end ($key followed by U+FFFF), because FalkorDB answers STARTS WITH by scanning every
-//   node of the label but a range from the name_norm index; the STARTS WITH kept beside it
-//   makes the answer exact whatever the engine's string order. At most $limit per label.
+//   < $key_end ($key followed by the character that sorts last in the engine's string order:
+//   U+10FFFF on FalkorDB, which compares UTF-8 bytes, U+FFFF on Neo4j, which compares UTF-16
+//   units), because FalkorDB answers STARTS WITH by scanning every node of the label but a range
+//   from the name_norm index; the STARTS WITH beside it keeps the answer exact. At most $limit
+//   per label.
 // severity: info
 // parameters:
 //   key: {type: string, default: "", description: The normalised search text.}
-//   key_end: {type: string, default: "", description: "$key followed by U+FFFF: the end of the range of names starting with $key."}
+//   key_end: {type: string, default: "", description: "$key followed by the engine's last character: the end of the range of names starting with $key."}
 //   limit: {type: int, default: 50, min: 1, max: 1000, description: Most subjects per label.}
 // columns:
 //   node: The subject.

@@ -97,3 +97,22 @@ def test_empty_and_unknown(graph):
     assert search(graph, "不存在的公司名称ZZZ", as_of=AS_OF) == []
     assert search(graph, "91510000MA00000000", as_of=AS_OF) == []
     assert len(search(graph, "有限公司", as_of=AS_OF, limit=5)) == 5
+
+
+def test_a_prefix_followed_by_a_character_beyond_the_basic_plane(engine):
+    # FalkorDB orders strings by UTF-8 bytes: 𠀀 (U+20000) sorts after U+FFFF, so the prefix
+    # range must end at U+10FFFF there. A graph of its own: the sample stays as loaded.
+    from creditgraph.graph.falkordb_backend import FalkorDBBackend
+
+    backend = FalkorDBBackend.over_socket(engine, "app_logic_search_planes")
+    backend.clear()
+    backend.bootstrap_schema()
+    try:
+        for sid, name in (("91510100MA00000001", "优合𠀀科技有限公司"), ("91510100MA00000002", "优合乙科技有限公司")):
+            backend.write("CREATE (:Subject:Enterprise {sid: $sid, uscc: $sid, name: $name, name_norm: $name})",
+                          {"sid": sid, "name": name})
+        assert {h.sid for h in search(backend, "优合", as_of=AS_OF)} == {"91510100MA00000001",
+                                                                       "91510100MA00000002"}
+    finally:
+        backend.clear()
+        backend.close()

@@ -83,6 +83,15 @@ def _code_sids(text: str) -> list[str]:
     return list(dict.fromkeys(sids))
 
 
+def _prefix_end(backend: GraphBackend, key: str) -> str:
+    """The end of the range of strings that start with ``key``, in the engine's string order.
+
+    FalkorDB compares UTF-8 bytes, so U+10FFFF (F4 8F BF BF) sorts last; Neo4j compares UTF-16
+    code units, where U+FFFF sorts last and U+10FFFF would sort before U+E000.
+    """
+    return key + ("\uffff" if backend.kind == "neo4j" else "\U0010ffff")
+
+
 def search(backend: GraphBackend, text: str, *, as_of: str | dt.date | None = None,
            limit: int = 50) -> list[SearchHit]:
     """Subjects matching ``text``: exact codes first, then names (exact, prefix, contains).
@@ -110,7 +119,7 @@ def search(backend: GraphBackend, text: str, *, as_of: str | dt.date | None = No
         keep(row["node"], _EXACT_NAME if unresolved else _EXACT_CODE)
     # A code found exactly is what was meant: no name can match 18 letters and digits anyway.
     if key and not any(score == _EXACT_CODE for score, _ in found.values()):
-        for row in read(backend, "search_name_prefix", {"key": key, "key_end": key + "\uffff",
+        for row in read(backend, "search_name_prefix", {"key": key, "key_end": _prefix_end(backend, key),
                                                          "limit": limit}):
             keep(row["node"], _RANK_SCORE[row["rank"]])
         # The scan costs a second on a million enterprises: only when the name was not found
