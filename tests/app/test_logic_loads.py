@@ -12,9 +12,10 @@ import pytest
 from tests.oracle.app_sample import AS_OF, REPO, sample_graph
 
 from creditgraph.app.loads import evidence_subgraph, load_history, quarantine_file, quarantine_files
-from creditgraph.app.subject import pack_results
 from creditgraph.graph.falkordb_backend import FalkorDBBackend
 from creditgraph.loaders.run import Loader
+from creditgraph.queries.packs import all_queries, load_packs
+from creditgraph.queries.runner import run as run_query
 
 TINY = REPO / "sample_data" / "tiny" / "2025-06-30"
 BAD_USCC = "91510104MA6C00017X"  # the check character is wrong
@@ -32,7 +33,14 @@ def graph(loaded):
 
 @pytest.fixture(scope="module")
 def rows(graph) -> dict:
-    return pack_results(graph, AS_OF)
+    """Every built-in pack query's rows on the sample, all of them."""
+    out = {}
+    for query in all_queries(load_packs()):
+        params = {"as_of": AS_OF} if query.param("as_of") else {}
+        if query.param("limit"):
+            params["limit"] = query.param("limit").max
+        out[query.id] = {"rows": run_query(graph, query, params, as_of=AS_OF).rows, "error": None}
+    return out
 
 
 def test_load_history_joins_runs_and_reports(loaded):

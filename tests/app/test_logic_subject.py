@@ -96,3 +96,37 @@ def test_flags_name_the_packs_that_report_the_subject(graph):
     beyond = role(patterns("path_longer_than_k")[0], "beyond")[0]["sid"]
     assert "blacklist_propagation" not in {f["query_id"] for f in flags(graph, beyond, as_of=AS_OF)}
     assert flags(graph, "nobody", as_of=AS_OF) == []
+
+
+def _mentions(value, sid: str) -> bool:
+    if isinstance(value, str):
+        return value == sid
+    if isinstance(value, dict):
+        return any(_mentions(v, sid) for v in value.values())
+    if isinstance(value, list):
+        return any(_mentions(v, sid) for v in value)
+    return False
+
+
+def test_flag_counts_are_the_rows_that_mention_the_subject(graph):
+    from creditgraph.queries.packs import all_queries, load_packs
+    from creditgraph.queries.runner import run
+
+    subjects = [role(patterns("benefit_while_listed")[0], "listed")[0]["sid"],
+                role(patterns("shared_legal_rep")[0], "legal_rep")[0]["sid"],
+                role(patterns("ultimate_controller")[0], "controller")[0]["sid"],
+                role(patterns("hub_chain")[0], "hub")[0]["sid"]]
+    expected: dict[str, dict[str, tuple[int, bool]]] = {s: {} for s in subjects}
+    for query in all_queries(load_packs()):
+        params = {"as_of": AS_OF} if query.param("as_of") else {}
+        if query.param("limit"):
+            params["limit"] = query.param("limit").max
+        rows = run(graph, query, params, as_of=AS_OF).rows
+        for s in subjects:
+            hits = [r for r in rows if _mentions(r, s)]
+            if hits:
+                expected[s][query.id] = (len(hits), any(bool(r.get("disputed")) for r in hits))
+    for s in subjects:
+        got = {f["query_id"]: (f["rows"], f["disputed"]) for f in flags(graph, s, as_of=AS_OF)}
+        assert got == expected[s], s
+    assert any(expected[s] for s in subjects)

@@ -27,7 +27,7 @@ from creditgraph.model.regions import region_name
 if TYPE_CHECKING:
     from creditgraph.graph.base import GraphBackend
 
-__all__ = ["RELATED_TYPES", "SubjectProfile", "clear_flag_cache", "flags", "profile"]
+__all__ = ["RELATED_TYPES", "SubjectProfile", "clear_flag_cache", "flags", "pack_index", "profile"]
 
 #: The relationships that link a subject to another subject, shown as its relations.
 RELATED_TYPES = ("LEGAL_REP_OF", "SHAREHOLDER_OF", "EXECUTIVE_OF", "BRANCH_OF", "GUARANTEES",
@@ -159,14 +159,19 @@ def clear_flag_cache() -> None:
         _CACHE.clear()
 
 
-def _mentions(value: Any, sid: str) -> bool:
+def _sids_in(value: Any, out: set[str]) -> set[str]:
+    """Every string of a row (recursively) shaped like a sid: a USCC, a pid, a name-only sid."""
     if isinstance(value, str):
-        return value == sid
-    if isinstance(value, Mapping):
-        return any(_mentions(v, sid) for v in value.values())
-    if isinstance(value, (list, tuple)):
-        return any(_mentions(v, sid) for v in value)
-    return False
+        if (len(value) == 18 and value.isalnum()) or (len(value) == 32 and value.isalnum()) \
+                or value.startswith("name:"):
+            out.add(value)
+    elif isinstance(value, Mapping):
+        for v in value.values():
+            _sids_in(v, out)
+    elif isinstance(value, (list, tuple)):
+        for v in value:
+            _sids_in(v, out)
+    return out
 
 
 def _graph_key(backend: GraphBackend) -> tuple:
@@ -175,12 +180,13 @@ def _graph_key(backend: GraphBackend) -> tuple:
             str(getattr(backend, "graph_name", getattr(backend, "database", ""))))
 
 
-def pack_results(backend: GraphBackend, as_of: str, *, timeout: float | None = None) -> dict[str, Any]:
-    """Every built-in pack query's rows on ``as_of``, kept per graph, date and latest load.
+def pack_index(backend: GraphBackend, as_of: str, *, timeout: float | None = None) -> dict[str, Any]:
+    """Which subjects every built-in pack query mentions on ``as_of``, kept per graph, date and load.
 
-    Returns ``{query_id: {"query": PackQuery, "rows": [...], "seconds": s, "error": text|None}}``.
-    A query that fails or times out is kept with its error, not raised: the other packs still
-    say what they found.
+    Returns ``{query_id: {"query": PackQuery, "mentions": {sid: [rows, disputed]}, "rows": n,
+    "seconds": s, "error": text|None}}``. Only the index is kept, not the rows: at 1,000,000
+    enterprises the packs return over a million rows with their evidence. A query that fails or
+    times out is kept with its error, not raised: the other packs still say what they found.
     """
     from creditgraph.queries.packs import all_queries, load_packs
     from creditgraph.queries.runner import run
@@ -200,12 +206,21 @@ def pack_results(backend: GraphBackend, as_of: str, *, timeout: float | None = N
             params["limit"] = int(query.param("limit").max or 1_000_000)
         if query.param("as_of") is not None:
             params["as_of"] = as_of
+        mentions: dict[str, list] = {}
         try:
             result = run(backend, query, params, timeout, as_of=as_of)
-            results[query.id] = {"query": query, "rows": result.rows, "seconds": result.seconds, "error": None}
         except QueryError as exc:
-            results[query.id] = {"query": query, "rows": [], "seconds": time.perf_counter() - started,
-                                 "error": exc.message}
+            results[query.id] = {"query": query, "mentions": mentions, "rows": 0,
+                                 "seconds": time.perf_counter() - started, "error": exc.message}
+            continue
+        for row in result.rows:
+            disputed = bool(row.get("disputed"))
+            for sid in _sids_in(row, set()):
+                seen = mentions.setdefault(sid, [0, False])
+                seen[0] += 1
+                seen[1] = seen[1] or disputed
+        results[query.id] = {"query": query, "mentions": mentions, "rows": len(result.rows),
+                             "seconds": result.seconds, "error": None}
     with _CACHE_LOCK:
         while len(_CACHE) >= _CACHE_SIZE:
             _CACHE.pop(next(iter(_CACHE)))
@@ -220,18 +235,18 @@ def flags(backend: GraphBackend, sid: str, *, as_of: str | dt.date | None = None
     Each is ``{query_id, pack, title, title_zh, severity, rows, disputed, error}``: ``rows`` counts
     the query's rows that mention the subject anywhere (as the subject found, the listed one, a
     member, a link of the evidence path), ``disputed`` whether one of them is. The packs run
-    whole, once per graph, as-of date and load (then kept), so the first call on a big graph
-    takes as long as running every pack; a query that fails or exceeds ``timeout`` is listed
-    with its ``error`` and no rows.
+    whole, once per graph, as-of date and load, and only which subjects each row mentions is
+    kept (:func:`pack_index`); so the first call on a big graph takes as long as running every
+    pack (about 4 minutes at 1,000,000 enterprises), later ones a dictionary look-up. A query
+    that fails or exceeds ``timeout`` is listed with its ``error`` and no rows.
     """
     as_of = as_of_text(as_of, backend)
     out = []
-    for query_id, res in pack_results(backend, as_of, timeout=timeout).items():
+    for query_id, res in pack_index(backend, as_of, timeout=timeout).items():
         query = res["query"]
-        rows = [r for r in res["rows"] if _mentions(r, sid)]
+        rows, disputed = res["mentions"].get(sid, (0, False))
         if rows or res["error"]:
             out.append({"query_id": query_id, "pack": query.pack, "title": query.title,
-                        "title_zh": query.title_zh, "severity": query.severity, "rows": len(rows),
-                        "disputed": any(bool(r.get("disputed")) for r in rows),
-                        "error": res["error"]})
+                        "title_zh": query.title_zh, "severity": query.severity, "rows": rows,
+                        "disputed": disputed, "error": res["error"]})
     return out
