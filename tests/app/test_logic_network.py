@@ -144,8 +144,12 @@ def test_list_status_filter_keeps_matching_subjects_and_the_way_to_them(graph, s
     subjects = [n for n in view.nodes if n.is_subject and n.id != far["sid"]]
     assert any(n.listed == "blacklisted" for n in subjects)
     listed_ids = {n.id for n in subjects if n.listed in ("blacklisted",)}
-    # Every subject kept is listed or lies on the way from the centre to a listed one.
     assert role(p, "listed")[0]["sid"] in listed_ids
+    assert "subjects blacklisted and the nodes leading to them" in view.notice
+    # Every kept subject is listed, or lies on the way from the centre to one that is.
+    unlisted = {n.id for n in subjects if n.listed != "blacklisted"}
+    touched = {e.source for e in view.edges} | {e.target for e in view.edges}
+    assert unlisted <= touched
     with pytest.raises(InputError):
         neighbourhood(graph, far["sid"], list_status=["purple"])
     assert set(LISTED_VALUES) == {"blacklisted", "redlisted", "both", "none"}

@@ -377,15 +377,27 @@ def _finish(backend: GraphBackend, walk: _Walk, centre: str, as_of: str, statuse
                                 extra={"level": walk.level[nid]}))
     ids = set(shown)
     edges = tuple(e for e in walk.edges.values() if e.source in ids and e.target in ids)
-    hidden = walk.hidden if statuses is None else 0
-    total = len(order) + (len(walk.left_out) if statuses is None else 0) + hidden
-    capped = total > len(shown)
+    hops = f"{depth} hop{'s' if depth > 1 else ''}"
     parts = []
-    if capped:
-        parts.append(f"Showing {len(shown):,} of {'about ' if approx or walk.hidden else ''}"
-                     f"{total:,} nodes within {depth} hop{'s' if depth > 1 else ''}.")
-    if statuses is not None and not capped:
-        parts.append(f"Only subjects {', '.join(sorted(statuses))} (and the nodes leading to them) shown.")
+    if statuses is None:
+        total = len(order) + len(walk.left_out) + walk.hidden
+        capped = total > len(shown)
+        if capped:
+            parts.append(f"Showing {len(shown):,} of {'about ' if approx or walk.hidden else ''}"
+                         f"{total:,} nodes within {hops}.")
+    else:
+        # The walk looked at a bounded number of nodes before filtering; beyond them, more
+        # subjects of these statuses may lie, which this view cannot count.
+        beyond = bool(walk.left_out or walk.hidden or approx)
+        total = len(order)
+        capped = beyond or total > len(shown)
+        kept = f"subjects {' or '.join(sorted(statuses))} and the nodes leading to them"
+        if total > len(shown):
+            parts.append(f"Showing {len(shown):,} of {total:,} nodes ({kept}).")
+        else:
+            parts.append(f"Only {kept} shown.")
+        if beyond:
+            parts.append(f"Filtered the nearest {len(walk.rows):,} nodes within {hops}; more lie beyond.")
     closed = [(n, d) for n, d in walk.closed_hubs if n in ids]
     if closed:
         names = [_name(full.get(n, walk.rows[n])) + (f" ({d:,} links)" if d is not None else "")
