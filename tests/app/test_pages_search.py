@@ -71,3 +71,23 @@ def test_engine_down_is_a_message_not_a_traceback(app, monkeypatch, db):
     monkeypatch.setattr(settings, "DB", db)
     search(app, "成都")
     assert any("graph engine is not available" in e.value for e in app.error), [e.value for e in app.error]
+
+
+def test_reruns_reuse_cached_results(app, monkeypatch):
+    import uuid
+
+    import creditgraph.app.search as search_module
+
+    calls = []
+    real = search_module.search
+
+    def counted(*args, **kwargs):
+        calls.append(args[1])
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(search_module, "search", counted)
+    text = f"{LISTED['name']} {uuid.uuid4().hex[:8]}"     # a text no earlier test has cached
+    search(app, text)
+    app.run()
+    app.run()
+    assert calls == [text]
