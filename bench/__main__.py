@@ -9,7 +9,10 @@
 monthly snapshots, peak RSS of that child). ``load`` runs ``bench.bench_load.run``: I/O floor,
 naive loader, first load, incremental and unchanged reload on a private engine; its figures go
 to ``bench/out/results-<N>.json`` and a Markdown block for ``bench/RESULTS.md`` to
-``bench/out/results-<N>.md``. Targets are reported as met / not met, never asserted.
+``bench/out/results-<N>.md``. ``packs`` (only with ``--only packs``) runs ``bench.bench_packs``:
+the ten risk-pack queries beside the networkx oracles of the tests, on an engine already loaded
+(``--home``) or loaded by the run; figures to ``bench/out/packs-<N>.json`` and ``.md``. Targets
+are reported as met / not met, never asserted.
 ``app`` (only with ``--only app``) times the investigator app's page functions on an engine
 already loaded (``--home``): ``bench.bench_app``.
 """
@@ -20,7 +23,7 @@ import argparse
 import json
 import sys
 
-from bench import bench_app, bench_load
+from bench import bench_app, bench_load, bench_packs
 from bench.bench_generate import run as run_generate
 
 DEFAULT_ENTERPRISES = 1_000_000
@@ -42,12 +45,13 @@ def main(argv: list[str] | None = None) -> int:
                         help=f"enterprises in snapshot 1 (default {DEFAULT_ENTERPRISES:,})")
     parser.add_argument("--quick", action="store_true",
                         help=f"{QUICK_ENTERPRISES:,} enterprises, for a smoke run")
-    parser.add_argument("--only", choices=("generate", "load", "app"), help="run one benchmark only")
+    parser.add_argument("--only", choices=("generate", "load", "packs", "app"), help="run one benchmark only")
     parser.add_argument("--seed", type=int, default=bench_load.SEED)
     parser.add_argument("--naive-rows", type=int, default=bench_load.NAIVE_ROWS,
                         help="rows of the naive loader's slice (default %(default)s)")
     parser.add_argument("--no-cache", action="store_true",
                         help="generate the load dataset into a temporary folder, not bench/out/data")
+    bench_packs.add_arguments(parser.add_argument_group("packs (with --only packs)"))
     bench_app.add_app_arguments(parser.add_argument_group("app (with --only app)"))
     args = parser.parse_args(argv)
     if args.enterprises is not None and args.quick:
@@ -81,6 +85,11 @@ def main(argv: list[str] | None = None) -> int:
             result["generate"] = generated
         print(bench_load.table(result))
         for path in bench_load.save(result):
+            print(f"wrote {path}")
+    if args.only == "packs":
+        result = bench_packs.run_from_args(args, n, command)
+        print(bench_packs.table(result))
+        for path in bench_packs.save(result):
             print(f"wrote {path}")
     if args.only == "app":
         result = bench_app.run_from_args(args, command)
