@@ -521,6 +521,8 @@ def run(enterprises: int, *, seed: int = SEED, home: Path | None = None, graph: 
         result["loadavg_end"] = list(os.getloadavg())
     finally:
         shutil.rmtree(work, ignore_errors=True)
+        if cache is None:  # generated into a temporary folder for this run only
+            shutil.rmtree(root, ignore_errors=True)
     result["finished_at"] = dt.datetime.now().isoformat(timespec="seconds")
     return result
 
