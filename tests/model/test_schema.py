@@ -44,6 +44,18 @@ def test_model_loads_with_the_core_vocabulary(model):
     assert not model.hubs.is_hub_name("成都市锦江区某某商贸有限公司")
 
 
+def test_hub_names_match_in_any_form(model):
+    # The oracle passes normalised names, the generator raw ones: both must agree with the
+    # loader, which marks 中央汇金 a hub although normalize_name shortens 有限责任公司.
+    from creditgraph.model.names import normalize_name
+
+    for raw in ("中央汇金资产管理有限责任公司", "中國證券登記結算有限責任公司", "香港中央结算(代理人)有限公司"):
+        assert model.hubs.is_hub_name(raw), raw
+        assert model.hubs.is_hub_name(normalize_name(raw)), raw
+    assert model.hubs.is_hub_name("ＸＸ市国有资产监督管理委员会")
+    assert not model.hubs.is_hub_name(normalize_name("中央汇金投资咨询有限公司"))
+
+
 def test_person_never_declares_the_id_number(model):
     names = model.label("Person").property_names
     assert "pid" in names and "id_masked" in names

@@ -148,13 +148,28 @@ class HubRules:
     def is_hub_name(self, name: str) -> bool:
         """Whether a subject of this name is a hub whatever its degree.
 
-        Compares on the stripped name with full-width brackets folded, so the two spellings of
-        香港中央结算(代理人)有限公司 seen in filings both match.
+        Compares normalised forms on both sides (``normalize_name``: brackets, width, traditional
+        characters, 有限责任公司 -> 有限公司), so a raw name, a normalised one and the model's
+        spellings all agree; the loader, the oracles and the generator call this one rule.
         """
-        text = _fold_brackets(name)
-        if any(text == _fold_brackets(n) for n in self.names):
-            return True
-        return any(_fold_brackets(part) in text for part in self.name_contains)
+        names, parts = self._normalised()
+        text = _normalise(name)
+        return text in names or any(part in text for part in parts)
+
+    def _normalised(self) -> tuple[frozenset[str], tuple[str, ...]]:
+        return _normalised_hubs(self.names, self.name_contains)
+
+
+@lru_cache(maxsize=8)
+def _normalised_hubs(names: tuple[str, ...], parts: tuple[str, ...]) -> tuple[frozenset[str], tuple[str, ...]]:
+    return frozenset(_normalise(n) for n in names), tuple(_normalise(p) for p in parts)
+
+
+def _normalise(name: str) -> str:
+    # Imported late: names.py pulls in OpenCC, which `load_model()` alone should not need.
+    from creditgraph.model.names import normalize_name
+
+    return normalize_name(name)
 
 
 @dataclass(frozen=True)
@@ -251,10 +266,6 @@ class Model:
             expanded = self.subject_label_names if name == self.subject_label else (name,)
             out.extend(n for n in expanded if n not in out)
         return tuple(out)
-
-
-def _fold_brackets(text: str) -> str:
-    return text.strip().replace("（", "(").replace("）", ")")
 
 
 def _is_iso_date(value: str) -> bool:
