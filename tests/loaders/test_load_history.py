@@ -110,8 +110,14 @@ def test_emptied_graph_is_detected_and_reloaded_in_full(graph, snapshots, tmp_pa
     assert dump(graph)[0] == expected[0]
 
 
-def test_engine_killed_mid_load_recovers(engine, snapshots, tmp_path):
-    """kill -9 of the engine during a load: batches are retried, the graph ends up complete."""
+def test_engine_killed_mid_load_recovers(engine, snapshots, tmp_path, monkeypatch):
+    """kill -9 of the engine during a load: batches are retried, the graph ends up complete.
+
+    MERGE batches, which a first load into an empty graph does not use by default (see
+    tests/loaders/test_bulk_load.py for the GRAPH.BULK build)."""
+    from creditgraph import settings
+
+    monkeypatch.setattr(settings, "LOAD_BULK", "off")
     first_dir = _dirs(snapshots)[0]
     reference = _fresh(engine, "kill_ref")
     Loader(reference, home=tmp_path / "ref").load(first_dir)
@@ -139,7 +145,9 @@ def test_engine_killed_mid_load_recovers(engine, snapshots, tmp_path):
 
 
 def test_loader_killed_mid_load_then_rerun_matches(engine, snapshots, tmp_path, engine_home):
-    """kill -9 of the loader process, then the same load again: same graph as one clean load."""
+    """kill -9 of the loader process, then the same load again: same graph as one clean load.
+
+    MERGE batches (CREDITGRAPH_LOAD_BULK=off); test_bulk_load.py kills a GRAPH.BULK build."""
     first_dir = _dirs(snapshots)[0]
     reference = _fresh(engine, "interrupt_ref")
     Loader(reference, home=tmp_path / "ref").load(first_dir)
@@ -148,7 +156,7 @@ def test_loader_killed_mid_load_then_rerun_matches(engine, snapshots, tmp_path, 
 
     target = _fresh(engine, "interrupt_target")
     env = dict(os.environ, CREDITGRAPH_HOME=str(engine_home), CREDITGRAPH_GRAPH="interrupt_target",
-               CREDITGRAPH_BATCH_SIZE="100")
+               CREDITGRAPH_BATCH_SIZE="100", CREDITGRAPH_LOAD_BULK="off")
     home = tmp_path / "state"
     cmd = [sys.executable, "-m", "creditgraph", "load", str(first_dir), "-q", "--home", str(home)]
     # --home also names the engine folder: point it at the session engine through a symlink.

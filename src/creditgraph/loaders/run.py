@@ -32,6 +32,7 @@ from creditgraph import settings
 from creditgraph.exc import ConfigError, CreditgraphError, InputError
 from creditgraph.graph.base import GraphBackend
 from creditgraph.loaders import readers
+from creditgraph.loaders.bulk import BulkWriter
 from creditgraph.loaders.mapping import FileMapping, Mapping, canonical_mapping, load_mapping
 from creditgraph.loaders.state import SCHEMA, SourceState, StateWriter, graph_id
 from creditgraph.loaders.tables import TABLE_ORDER, Fact, NodeFact, RowError, facts_of, normalise
@@ -123,6 +124,12 @@ def _raw_hashes(frame: pd.DataFrame) -> np.ndarray:
     if frame.empty:
         return np.empty(0, dtype=np.uint64)
     return pd.util.hash_pandas_object(frame, index=False, categorize=False).to_numpy(np.uint64)
+
+
+def _records(frame: pd.DataFrame) -> list[dict[str, str]]:
+    """The rows as dicts: ``frame.to_dict("records")``, six times faster on Arrow strings."""
+    names = list(frame.columns)
+    return [dict(zip(names, values)) for values in zip(*[frame[c].tolist() for c in names])]
 
 
 def resolve_inputs(root: Path, mapping: Mapping) -> list[InputFile]:
@@ -322,9 +329,13 @@ class Loader:
         # Into an empty graph no relationship can exist yet, so CREATE them (much cheaper than
         # MERGE). Interrupted, such a load leaves a non-empty graph: the next run uses MERGE.
         create = self._graph_is_empty()
-        writer = FactWriter(self.backend, source=source, as_of=as_of, run_id=run_id,
-                            batch_size=self.batch_size, on_written=self.progress.written,
-                            create=create)
+        if create and self.backend.supports_bulk and settings.LOAD_BULK == "on":
+            writer = BulkWriter(self.backend, source=source, as_of=as_of, run_id=run_id,
+                                batch_size=self.batch_size, on_written=self.progress.written)
+        else:
+            writer = FactWriter(self.backend, source=source, as_of=as_of, run_id=run_id,
+                                batch_size=self.batch_size, on_written=self.progress.written,
+                                create=create)
         next_state = StateWriter(state, run_id)
         lookups = _read_lookups(path, mapping, encoding)
         self.progress.start(sum(f.path.stat().st_size for f in inputs))
@@ -336,8 +347,10 @@ class Loader:
                 if table not in by_table:
                     next_state.keep_table(table)
                     continue
+                writer.begin_table(table)
                 self._load_table(table, by_table[table], state, same_shape, lookups, encoding,
                                  source, as_of, full, writer, next_state, quarantine, report)
+                writer.end_table(table)
             self.progress.phase("writing")
             writer.close()
         except BaseException:
@@ -367,7 +380,7 @@ class Loader:
     # -- one canonical table -----------------------------------------------------------------
 
     def _load_table(self, table, items, state: SourceState, same_shape, lookups, encoding, source,
-                    as_of, full, writer: FactWriter, next_state: StateWriter,
+                    as_of, full, writer: FactWriter | BulkWriter, next_state: StateWriter,
                     quarantine: _Quarantine, report: LoadReport) -> None:
         old = state.table(table) if state.run_id else SCHEMA.empty_table()
         old_keys = old.column("key").to_numpy(zero_copy_only=False)
@@ -404,7 +417,7 @@ class Loader:
                 if raw_to_old is not None:
                     pos = raw_to_old.reindex(hashes).to_numpy()
                     unchanged = ~np.isnan(pos)
-                records = frame.to_dict("records") if (~unchanged).any() else []
+                records = _records(frame) if (~unchanged).any() else []
                 for i in range(len(frame)):
                     raw = int(hashes[i])
                     if raw in seen_raw:
@@ -450,7 +463,7 @@ class Loader:
                         continue
                     seen_keys[norm.key] = digest
                     file_report.rows_loaded += 1
-                    new_facts = facts_of(table, norm.values, source)
+                    new_facts = facts_of(table, norm.values, source, norm.ends)
                     j = old_index.get(norm.key)
                     if j is not None:
                         old_values = json.loads(old.column("values")[j].as_py())

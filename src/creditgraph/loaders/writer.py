@@ -128,6 +128,12 @@ class FactWriter:
 
     # -- producer side -----------------------------------------------------------------------
 
+    def begin_table(self, table: str) -> None:
+        """Facts of ``table`` follow (statements do not depend on it)."""
+
+    def end_table(self, table: str) -> None:
+        """``table`` is done (its batches are sent as they fill)."""
+
     def upsert(self, facts: Iterable[Fact]) -> None:
         """Queue facts to be created or updated."""
         for fact in facts:
