@@ -23,7 +23,17 @@ only when complete; indexes and constraints are created afterwards. A failed or 
 leaves the target as it was and the diff state uncommitted; the scratch key of a killed
 build is dropped by the next load of the same source (the per-source lock makes it stale).
 Anything the bulk build cannot express (a node's row arriving after the node was sent, a
-closing) is written afterwards through the ordinary MERGE writer, in order.
+closing, a node of a label set whose ids were already dropped) is written afterwards through
+the ordinary MERGE writer, in order.
+
+Memory: one dict entry per node (about 150 bytes); the ids of shared nodes (addresses, phones)
+and list entries are dropped after the last table that can name them (``LAST_TABLE``).
+
+One difference from the MERGE batches, on purpose: when two rows create the same shared node
+with different ``on_create`` values (two spellings of one address), the first row's win.
+FalkorDB 4.16 applies ``ON CREATE SET`` for every row of an ``UNWIND`` batch that names a node
+the batch creates, so there the last row of the first such batch wins, which depends on the
+batch size.
 """
 
 from __future__ import annotations
@@ -38,7 +48,7 @@ from collections.abc import Iterable
 from functools import cache
 
 from creditgraph.exc import EngineError
-from creditgraph.loaders.tables import NODE_TABLES, TABLE_ORDER, Fact, NodeFact, NodeRef
+from creditgraph.loaders.tables import LAST_TABLE, NODE_TABLES, TABLE_ORDER, Fact, NodeFact, NodeRef
 
 #: bytes of blobs per GRAPH.BULK call: far below the engine's 512 MB argument and 1 GB query
 #: limits, large enough that a call's overhead is nothing
@@ -167,6 +177,8 @@ class BulkWriter:
         #: (kind, facts, extra) to write with MERGE statements after the swap, in order
         self._after: list[tuple[str, list[Fact], dict | None]] = []
         self._blobs = _Blobs(self._tail)
+        #: label sets no later table names (LAST_TABLE): their ids are forgotten
+        self._retired: set[tuple[str, ...]] = set()
         self._table_index = -1
         self._sent_nodes = 0
         self._begun = False
@@ -199,6 +211,11 @@ class BulkWriter:
                 else:
                     self._blobs.add_edge(*edge)
             self._held_edges = waiting
+        for labels, last in LAST_TABLE.items():
+            if _ORDER[last] <= done and labels not in self._retired:
+                self._retired.add(labels)
+                for ids_key in [k for k in self._ids if k[0] == labels]:
+                    del self._ids[ids_key]
         self._maybe_send()
 
     # -- facts -------------------------------------------------------------------------------
@@ -243,7 +260,14 @@ class BulkWriter:
     def upsert(self, facts: Iterable[Fact]) -> None:
         """Add facts to the graph being built."""
         self._raise_if_failed()
+        retired = self._retired
         for fact in facts:
+            if retired and (fact.ref.labels in retired if isinstance(fact, NodeFact)
+                            else fact.start.labels in retired or fact.end.labels in retired):
+                # Not expected (LAST_TABLE says no later table names these), but if one does,
+                # the MERGE writer finds the node after the swap rather than making a twin.
+                self._after.append(("upsert", [fact], None))
+                continue
             if isinstance(fact, NodeFact):
                 if not fact.closable:
                     self._stub(fact.ref)
@@ -343,7 +367,7 @@ class BulkWriter:
                 self.statements += 1
                 if self._on_written:
                     self._on_written(nodes + edges)
-            except BaseException as exc:  # handed to the producer thread
+            except BaseException as exc:  # noqa: BLE001 - handed to the producer thread
                 self._error = exc
 
     def _raise_if_failed(self) -> None:

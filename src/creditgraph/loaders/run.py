@@ -132,6 +132,17 @@ def _records(frame: pd.DataFrame) -> list[dict[str, str]]:
     return [dict(zip(names, values)) for values in zip(*[frame[c].tolist() for c in names])]
 
 
+def _changed_records(frame: pd.DataFrame, unchanged: np.ndarray) -> list | dict:
+    """Row position -> row dict, for the rows that need parsing (all of them in a first load,
+    a few in an incremental one, where building the others would cost more than the rest)."""
+    changed = np.flatnonzero(~unchanged)
+    if len(changed) > len(frame) // 2:
+        return _records(frame)
+    if not len(changed):
+        return {}
+    return dict(zip(changed.tolist(), _records(frame.take(changed))))
+
+
 def resolve_inputs(root: Path, mapping: Mapping) -> list[InputFile]:
     """The snapshot's files in write order, each with its mapping entry."""
     if not root.exists():
@@ -417,15 +428,18 @@ class Loader:
                 if raw_to_old is not None:
                     pos = raw_to_old.reindex(hashes).to_numpy()
                     unchanged = ~np.isnan(pos)
-                records = _records(frame) if (~unchanged).any() else []
+                records = _changed_records(frame, unchanged)
+                # Plain lists: indexing numpy arrays row by row costs more than the loop body.
+                raws, is_unchanged = hashes.tolist(), unchanged.tolist()
+                positions = pos.tolist() if raw_to_old is not None else None
                 for i in range(len(frame)):
-                    raw = int(hashes[i])
+                    raw = raws[i]
                     if raw in seen_raw:
                         file_report.rows_duplicate += 1
                         continue
                     seen_raw.add(raw)
-                    if unchanged[i]:
-                        j = int(pos[i])
+                    if is_unchanged[i]:
+                        j = int(positions[i])
                         key = old_keys[j]
                         if key in seen_keys or kept_old[j]:
                             file_report.rows_duplicate += 1

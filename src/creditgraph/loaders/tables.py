@@ -62,6 +62,12 @@ NODE_TABLES: dict[tuple[str, ...], str] = {
     ("ListEntry",): "list_entries",
 }
 
+#: the last table whose facts name a node of these labels (see facts_of): shared nodes of
+#: subjects, and list entries; a first load stops tracking them after it (memory)
+LAST_TABLE: dict[tuple[str, ...], str] = {
+    ("Address",): "organisations", ("Phone",): "organisations", ("ListEntry",): "list_entries",
+}
+
 _DATE = re.compile(r"^\s*(\d{4})\s*[-/.年]?\s*(\d{1,2})\s*[-/.月]?\s*(\d{1,2})")
 _TRUE = {"true", "1", "yes", "y", "是", "t"}
 _FALSE = {"false", "0", "no", "n", "否", "f", ""}

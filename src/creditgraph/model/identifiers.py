@@ -29,6 +29,7 @@ from typing import Literal
 from stdnum.cn import ric as _ric
 from stdnum.cn import uscc as _uscc
 
+from creditgraph import settings
 from creditgraph.exc import InputError
 from creditgraph.model import regions
 
@@ -139,6 +140,8 @@ def normalize_uscc(raw: str) -> str:
     >>> normalize_uscc(" ９１５１０１０４ ma61-xxxx0x ")
     '91510104MA61XXXX0X'
     """
+    if raw.isascii() and raw.isalnum():
+        return raw.upper()  # nothing to normalise, drop or join: the common case, kept cheap
     text = unicodedata.normalize("NFKC", raw)
     return "".join(text.split()).replace("-", "").upper()
 
@@ -319,6 +322,8 @@ _EARLIEST_BIRTH_YEAR = 1880  # anyone older has no ID card; an earlier year is a
 def normalize_resident_id(raw: str) -> str:
     """Clean a resident ID number: drop spaces, full-width → half-width, ``x`` → ``X``.
     Does not validate."""
+    if raw.isascii() and raw.isalnum():
+        return raw.upper()  # nothing to normalise or drop: the common case, kept cheap
     text = unicodedata.normalize("NFKC", raw)
     return "".join(text.split()).upper()
 
@@ -354,9 +359,11 @@ def _resident_id_problem(id_number: str, *, today: date | None = None) -> str | 
         return f"has {n} characters, a resident ID number has 18{hint}"
     if "*" in id_number:
         return "is masked (contains '*')"
-    for pos, ch in enumerate(id_number[:17], start=1):
-        if not ("0" <= ch <= "9"):
-            return f"character {pos} is {_describe(ch)}; the first 17 characters must be digits"
+    head = id_number[:17]
+    if not (head.isascii() and head.isdigit()):
+        for pos, ch in enumerate(head, start=1):
+            if not ("0" <= ch <= "9"):
+                return f"character {pos} is {_describe(ch)}; the first 17 characters must be digits"
     last = id_number[17]
     if last == "x":
         return "character 18 is lower-case 'x'; the check character is a digit or upper-case 'X'"
@@ -432,9 +439,7 @@ def person_pid(id_number: str, key: str | bytes | None = None) -> str:
     if not number:
         raise InputError("cannot make a pid from an empty ID number")
     if key is None:
-        from creditgraph import settings  # read at call time so a changed key takes effect
-
-        key = settings.PID_KEY
+        key = settings.PID_KEY  # read at call time so a changed key takes effect
     key_bytes = key.encode("utf-8") if isinstance(key, str) else key
     return _pid(key_bytes, number)
 
