@@ -141,6 +141,20 @@ def test_stubs_completed_later_and_rows_after_their_node(engine, tmp_path, monke
     assert region == [{"n": "成都市", "s": None}]
 
 
+def test_a_built_graph_survives_an_engine_restart(engine, tmp_path):
+    """GRAPH.BULK and the RENAME reach the append-only file: kill -9, restart, same graph."""
+    target = _fresh(engine, "bulk_persist")
+    Loader(target, home=tmp_path).load(SAMPLE / "2025-05-31")
+    before, schema = dump(target), _schema(target)
+    time.sleep(1.2)  # CREDITGRAPH_ENGINE_FSYNC=everysec
+    engine.kill()
+    engine.ensure_started()
+    target = FalkorDBBackend.over_socket(engine, "bulk_persist")
+    assert dump(target) == before
+    assert _schema(target) == schema
+    target.clear()
+
+
 def test_a_shared_node_keeps_the_text_of_the_first_row_that_names_it(graph, tmp_path):
     """Two spellings of one address (one Address node): the build keeps the first row's text.
 
