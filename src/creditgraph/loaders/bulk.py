@@ -94,6 +94,13 @@ def encode_value(value: object) -> bytes:
     return encode_value(str(value))
 
 
+def _encode(value: object) -> bytes:
+    # The common case (a string without NUL) without the type dispatch of encode_value.
+    if type(value) is str and "\x00" not in value:
+        return b"\x03" + value.encode() + b"\x00"
+    return encode_value(value)
+
+
 @cache
 def _label_text(labels: tuple[str, ...]) -> str:
     return ":".join(labels)
@@ -124,7 +131,7 @@ class _Blobs:
         group = self.nodes.get((labels, names))
         if group is None:
             group = self.nodes[(labels, names)] = ([], [])
-        data = b"".join([encode_value(v) for v in props.values()])
+        data = b"".join([_encode(v) for v in props.values()])
         if tail:
             data += self.tail
         group[0].append(vid)
@@ -137,7 +144,7 @@ class _Blobs:
         group = self.edges.get((rel_type, names))
         if group is None:
             group = self.edges[(rel_type, names)] = (array("q"), array("q"), [])
-        data = b"".join([encode_value(v) for v in props.values()]) + self.tail
+        data = b"".join([_encode(v) for v in props.values()]) + self.tail
         group[0].append(src)
         group[1].append(dst)
         group[2].append(data)
