@@ -401,8 +401,14 @@ class Loader:
                       if same_shape and len(old_raw) else None)
         if raw_to_old is not None:
             raw_to_old = raw_to_old[~raw_to_old.index.duplicated()]
-        seen_keys: dict[str, int] = {}  # key -> row hash of the normalised values
+        # key -> row hash of the normalised values, for keys of new and changed rows; a key of
+        # an unchanged row is known by its old row instead (kept_old), not stored again.
+        seen_keys: dict[str, int] = {}
         kept_old = np.zeros(len(old_keys), dtype=bool)  # unchanged rows carried over
+        claimed_old = np.zeros(len(old_keys), dtype=bool)  # old rows whose key a changed row took
+        # For the frame being read: old row -> the position of the unchanged row that would keep
+        # it (-1: none), so that a changed row with the same key knows which came first.
+        keeper = np.full(len(old_keys), -1, dtype=np.int64)
         # New and changed rows go to the next state in chunks, so memory does not grow with them.
         fresh = next_state.open_table(table)
         new_keys: list[str] = []
@@ -429,26 +435,24 @@ class Loader:
                     pos = raw_to_old.reindex(hashes).to_numpy()
                     unchanged = ~np.isnan(pos)
                 records = _changed_records(frame, unchanged)
+                # Unchanged rows, all at once: the first row of each old row is kept unless an
+                # earlier row kept it already or a changed row took its key; the rest are
+                # duplicates. (An unchanged row's raw hash is an old row's, a changed row's never
+                # is, so the two kinds meet only through keys, settled in the loop below.)
+                rows_u = np.flatnonzero(unchanged)
+                olds_u = pos[rows_u].astype(np.int64) if len(rows_u) else rows_u
+                first = np.zeros(len(rows_u), dtype=bool)
+                first[np.unique(olds_u, return_index=True)[1]] = True
+                candidate = first & ~kept_old[olds_u] & ~claimed_old[olds_u]
+                keeper[olds_u[candidate]] = rows_u[candidate]
                 # Plain lists: indexing numpy arrays row by row costs more than the loop body.
-                raws, is_unchanged = hashes.tolist(), unchanged.tolist()
-                positions = pos.tolist() if raw_to_old is not None else None
-                for i in range(len(frame)):
+                raws = hashes.tolist()
+                for i in np.flatnonzero(~unchanged).tolist():
                     raw = raws[i]
                     if raw in seen_raw:
                         file_report.rows_duplicate += 1
                         continue
                     seen_raw.add(raw)
-                    if is_unchanged[i]:
-                        j = int(positions[i])
-                        key = old_keys[j]
-                        if key in seen_keys or kept_old[j]:
-                            file_report.rows_duplicate += 1
-                            continue
-                        kept_old[j] = True
-                        seen_keys[key] = 0
-                        file_report.rows_loaded += 1
-                        file_report.rows_unchanged += 1
-                        continue
                     row = records[i]
                     if undecodable is not None and undecodable[i]:
                         self._quarantine(quarantine, item, file_report, int(numbers[i]), row,
@@ -467,8 +471,13 @@ class Loader:
                         continue
                     values_json = json.dumps(norm.values, ensure_ascii=False, sort_keys=True)
                     digest = _digest(values_json)
-                    if norm.key in seen_keys:
-                        if seen_keys[norm.key] == digest:
+                    j = old_index.get(norm.key)
+                    # An unchanged row that kept this key, earlier in this frame or before it,
+                    # counts as a row with other values (as its hash, 0, never equals a digest).
+                    kept_before = j is not None and (bool(kept_old[j]) and norm.key not in seen_keys
+                                                     or -1 < keeper[j] < i)
+                    if norm.key in seen_keys or kept_before:
+                        if seen_keys.get(norm.key) == digest:
                             file_report.rows_duplicate += 1
                         else:
                             self._quarantine(quarantine, item, file_report, int(numbers[i]), row,
@@ -476,9 +485,11 @@ class Loader:
                                               "same key with other values"])
                         continue
                     seen_keys[norm.key] = digest
+                    if j is not None:
+                        claimed_old[j] = True
+                        keeper[j] = -1  # a later unchanged row with this key is a duplicate
                     file_report.rows_loaded += 1
                     new_facts = facts_of(table, norm.values, source, norm.ends)
-                    j = old_index.get(norm.key)
                     if j is not None:
                         old_values = json.loads(old.column("values")[j].as_py())
                         if old_values == norm.values:
@@ -499,11 +510,18 @@ class Loader:
                     if len(new_keys) >= BATCH_ROWS:
                         fresh.write(new_keys, new_raw, new_values)
                         new_keys, new_raw, new_values = [], [], []
+                kept = olds_u[candidate]
+                kept = kept[keeper[kept] >= 0]  # not taken by a changed row after all
+                keeper[olds_u] = -1
+                kept_old[kept] = True
+                file_report.rows_loaded += len(kept)
+                file_report.rows_unchanged += len(kept)
+                file_report.rows_duplicate += len(rows_u) - len(kept)
             for number, problem, values in invalid:
                 file_report.rows_read += 1
                 self._quarantine(quarantine, item, file_report, number, values, [problem])
         # Rows of the previous snapshot that this one no longer holds.
-        vanished = [i for i, k in enumerate(old_keys) if k not in seen_keys and not kept_old[i]]
+        vanished = [i for i in np.flatnonzero(~kept_old).tolist() if old_keys[i] not in seen_keys]
         if full and vanished:
             self.progress.phase(f"closing {len(vanished)} {table}")
             for i in vanished:
