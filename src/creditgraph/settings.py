@@ -78,6 +78,11 @@ QUERY_TIMEOUT = _env_float("CREDITGRAPH_QUERY_TIMEOUT", 120.0)
 # batch stays well inside the engine's query buffer.
 BATCH_SIZE = _env_int("CREDITGRAPH_BATCH_SIZE", 5000, minimum=1)
 
+# How a first load into an empty FalkorDB graph writes: "on" builds the graph with GRAPH.BULK
+# (binary blobs, several times faster than MERGE batches; see creditgraph.loaders.bulk), "off"
+# uses the MERGE statements every other load uses. Neo4j always uses MERGE.
+LOAD_BULK = _env_choice("CREDITGRAPH_LOAD_BULK", "on", ("on", "off"))
+
 # How long to wait for the embedded engine to accept commands after start (it replays its
 # append-only file first, which takes a while on a large graph).
 ENGINE_START_TIMEOUT = _env_float("CREDITGRAPH_ENGINE_START_TIMEOUT", 120.0, minimum=1.0)

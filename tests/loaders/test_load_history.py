@@ -110,8 +110,14 @@ def test_emptied_graph_is_detected_and_reloaded_in_full(graph, snapshots, tmp_pa
     assert dump(graph)[0] == expected[0]
 
 
-def test_engine_killed_mid_load_recovers(engine, snapshots, tmp_path):
-    """kill -9 of the engine during a load: batches are retried, the graph ends up complete."""
+def test_engine_killed_mid_load_recovers(engine, snapshots, tmp_path, monkeypatch):
+    """kill -9 of the engine during a load: batches are retried, the graph ends up complete.
+
+    MERGE batches, which a first load into an empty graph does not use by default (see
+    tests/loaders/test_bulk_load.py for the GRAPH.BULK build)."""
+    from creditgraph import settings
+
+    monkeypatch.setattr(settings, "LOAD_BULK", "off")
     first_dir = _dirs(snapshots)[0]
     reference = _fresh(engine, "kill_ref")
     Loader(reference, home=tmp_path / "ref").load(first_dir)
@@ -139,7 +145,9 @@ def test_engine_killed_mid_load_recovers(engine, snapshots, tmp_path):
 
 
 def test_loader_killed_mid_load_then_rerun_matches(engine, snapshots, tmp_path, engine_home):
-    """kill -9 of the loader process, then the same load again: same graph as one clean load."""
+    """kill -9 of the loader process, then the same load again: same graph as one clean load.
+
+    MERGE batches (CREDITGRAPH_LOAD_BULK=off); test_bulk_load.py kills a GRAPH.BULK build."""
     first_dir = _dirs(snapshots)[0]
     reference = _fresh(engine, "interrupt_ref")
     Loader(reference, home=tmp_path / "ref").load(first_dir)
@@ -148,7 +156,7 @@ def test_loader_killed_mid_load_then_rerun_matches(engine, snapshots, tmp_path, 
 
     target = _fresh(engine, "interrupt_target")
     env = dict(os.environ, CREDITGRAPH_HOME=str(engine_home), CREDITGRAPH_GRAPH="interrupt_target",
-               CREDITGRAPH_BATCH_SIZE="100")
+               CREDITGRAPH_BATCH_SIZE="100", CREDITGRAPH_LOAD_BULK="off")
     home = tmp_path / "state"
     cmd = [sys.executable, "-m", "creditgraph", "load", str(first_dir), "-q", "--home", str(home)]
     # --home also names the engine folder: point it at the session engine through a symlink.
@@ -179,3 +187,32 @@ def test_concurrent_load_of_same_source_is_refused(graph, snapshots, tmp_path):
     with state.locked(), pytest.raises(EngineError, match="another load"):
         with SourceState(tmp_path / "lockcheck").locked():
             pass
+
+
+def test_incremental_accounting_of_duplicates_between_changed_and_unchanged_rows(graph, tmp_path):
+    """Unchanged rows are settled all at once, changed rows one by one: where the two meet
+    through a key, the first in file order wins, as in one pass over the rows."""
+    from tests.loaders.helpers import enterprise, write_manifest, write_table
+
+    first, second = tmp_path / "s1", tmp_path / "s2"
+    write_table(first, "enterprises", [enterprise(n) for n in (1, 2, 3, 4)])
+    write_manifest(first, as_of="2025-05-31")
+    write_table(second, "enterprises", [
+        enterprise(1),                      # unchanged: kept
+        enterprise(1, name="改名一号有限公司"),  # same key, after the unchanged row: quarantined
+        enterprise(2, name="改名二号有限公司"),  # changed: loaded
+        enterprise(2),                      # unchanged, after the changed row: duplicate
+        enterprise(3), enterprise(3),       # unchanged twice: kept, duplicate
+        enterprise(5), enterprise(5),       # new twice: loaded, duplicate
+    ])
+    write_manifest(second, as_of="2025-06-30")
+    loader = Loader(graph, home=tmp_path / "home")
+    loader.load(first)
+    report = loader.load(second)
+    f = report.files[0]
+    assert (f.rows_read, f.rows_loaded, f.rows_quarantined, f.rows_duplicate, f.rows_unchanged) == \
+        (8, 4, 1, 3, 2)
+    assert report.changes["Enterprise"] == {"added": 1, "updated": 1, "closed": 1}
+    names = graph.read("MATCH (e:Enterprise) WHERE e.valid_to IS NULL RETURN e.name AS n ORDER BY n")
+    assert [r["n"] for r in names] == sorted(["成都测试1号商贸有限公司", "改名二号有限公司",
+                                              "成都测试3号商贸有限公司", "成都测试5号商贸有限公司"])

@@ -58,6 +58,9 @@ class GraphBackend(ABC):
     kind: str = ""
     #: which folder of ``cypher/schema/`` holds this engine's DDL
     schema_dialect: str = ""
+    #: whether a first load can build the graph in one go (FalkorDB's GRAPH.BULK; see
+    #: creditgraph.loaders.bulk for the methods that come with it)
+    supports_bulk: bool = False
 
     @abstractmethod
     def read(self, cypher: str, params: Mapping[str, Any] | None = None, *,

@@ -357,6 +357,69 @@ class FalkorDBBackend(GraphBackend):
             "graphs": sizes,
         }
 
+    # -- bulk building (a first load into an empty graph; see creditgraph.loaders.bulk) --------
+
+    supports_bulk = True
+
+    def bulk_scratch_key(self, source: str) -> str:
+        """The key a first load of ``source`` builds its graph under before swapping it in."""
+        return f"{self.graph_name}.bulk.{source}"
+
+    def _command(self, *args: Any, what: str) -> Any:
+        try:
+            return self._db.connection.execute_command(*args)
+        except redis.exceptions.ConnectionError:
+            if self._engine is None:
+                raise self._unavailable() from None
+            self._engine.ensure_started()
+            raise EngineUnavailable(f"the embedded engine restarted during {what}",
+                                    hint="run the command again") from None
+        except redis.exceptions.RedisError as exc:
+            raise self._map_error(exc, what) from None
+
+    def sibling(self, graph: str) -> FalkorDBBackend:
+        """Graph ``graph`` of the same engine, over the same connection."""
+        return FalkorDBBackend(self._db, graph, kind=self.kind, address=self.address,
+                               engine=self._engine)
+
+    def drop_graph(self, key: str) -> None:
+        """Delete graph ``key`` if it exists (a scratch graph, never the target)."""
+        if key != self.graph_name and key in self._command("GRAPH.LIST", what="GRAPH.LIST"):
+            self._command("GRAPH.DELETE", key, what="GRAPH.DELETE")
+
+    def bulk_insert(self, key: str, nodes: int, edges: int, node_blobs: list[bytes],
+                    edge_blobs: list[bytes], *, begin: bool) -> None:
+        """One ``GRAPH.BULK`` call: ``begin`` creates graph ``key`` (which must not exist)."""
+        head = ["GRAPH.BULK", key] + (["BEGIN"] if begin else [])
+        self._command(*head, nodes, edges, len(node_blobs), len(edge_blobs), *node_blobs,
+                      *edge_blobs, what="GRAPH.BULK")
+
+    def graph_holds_only_load_runs(self) -> bool:
+        """Whether this graph has no node but load records and no relationship."""
+        if self.read("MATCH (n) WHERE NOT n:LoadRun RETURN 1 AS x LIMIT 1", timeout=0):
+            return False
+        return not self.read("MATCH ()-[r]->() RETURN 1 AS x LIMIT 1", timeout=0)
+
+    def load_run_records(self) -> list[dict[str, Any]]:
+        """The properties of every LoadRun node."""
+        return [r["p"] for r in self.read("MATCH (r:LoadRun) RETURN properties(r) AS p", timeout=0)]
+
+    def replace_graph_with(self, key: str) -> None:
+        """Make graph ``key`` this graph, atomically (``RENAME`` replaces the old one)."""
+        self._command("RENAME", key, self.graph_name, what="RENAME")
+
+    def wait_for_indexes(self, timeout: float = 3600.0) -> None:
+        """Wait until the engine has finished building this graph's indexes and constraints."""
+        import time
+
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            rows = self.read("CALL db.indexes() YIELD status RETURN status", timeout=0)
+            rows += self.read("CALL db.constraints() YIELD status RETURN status", timeout=0)
+            if all(str(r["status"]).upper() in ("OPERATIONAL", "FAILED") for r in rows):
+                return
+            time.sleep(0.05)
+
     def close(self) -> None:
         try:
             self._db.connection.close()

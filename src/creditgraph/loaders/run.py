@@ -32,6 +32,7 @@ from creditgraph import settings
 from creditgraph.exc import ConfigError, CreditgraphError, InputError
 from creditgraph.graph.base import GraphBackend
 from creditgraph.loaders import readers
+from creditgraph.loaders.bulk import BulkWriter
 from creditgraph.loaders.mapping import FileMapping, Mapping, canonical_mapping, load_mapping
 from creditgraph.loaders.state import SCHEMA, SourceState, StateWriter, graph_id
 from creditgraph.loaders.tables import TABLE_ORDER, Fact, NodeFact, RowError, facts_of, normalise
@@ -123,6 +124,23 @@ def _raw_hashes(frame: pd.DataFrame) -> np.ndarray:
     if frame.empty:
         return np.empty(0, dtype=np.uint64)
     return pd.util.hash_pandas_object(frame, index=False, categorize=False).to_numpy(np.uint64)
+
+
+def _records(frame: pd.DataFrame) -> list[dict[str, str]]:
+    """The rows as dicts: ``frame.to_dict("records")``, six times faster on Arrow strings."""
+    names = list(frame.columns)
+    return [dict(zip(names, values)) for values in zip(*[frame[c].tolist() for c in names])]
+
+
+def _changed_records(frame: pd.DataFrame, unchanged: np.ndarray) -> list | dict:
+    """Row position -> row dict, for the rows that need parsing (all of them in a first load,
+    a few in an incremental one, where building the others would cost more than the rest)."""
+    changed = np.flatnonzero(~unchanged)
+    if len(changed) > len(frame) // 2:
+        return _records(frame)
+    if not len(changed):
+        return {}
+    return dict(zip(changed.tolist(), _records(frame.take(changed))))
 
 
 def resolve_inputs(root: Path, mapping: Mapping) -> list[InputFile]:
@@ -322,9 +340,13 @@ class Loader:
         # Into an empty graph no relationship can exist yet, so CREATE them (much cheaper than
         # MERGE). Interrupted, such a load leaves a non-empty graph: the next run uses MERGE.
         create = self._graph_is_empty()
-        writer = FactWriter(self.backend, source=source, as_of=as_of, run_id=run_id,
-                            batch_size=self.batch_size, on_written=self.progress.written,
-                            create=create)
+        if create and self.backend.supports_bulk and settings.LOAD_BULK == "on":
+            writer = BulkWriter(self.backend, source=source, as_of=as_of, run_id=run_id,
+                                batch_size=self.batch_size, on_written=self.progress.written)
+        else:
+            writer = FactWriter(self.backend, source=source, as_of=as_of, run_id=run_id,
+                                batch_size=self.batch_size, on_written=self.progress.written,
+                                create=create)
         next_state = StateWriter(state, run_id)
         lookups = _read_lookups(path, mapping, encoding)
         self.progress.start(sum(f.path.stat().st_size for f in inputs))
@@ -336,8 +358,10 @@ class Loader:
                 if table not in by_table:
                     next_state.keep_table(table)
                     continue
+                writer.begin_table(table)
                 self._load_table(table, by_table[table], state, same_shape, lookups, encoding,
                                  source, as_of, full, writer, next_state, quarantine, report)
+                writer.end_table(table)
             self.progress.phase("writing")
             writer.close()
         except BaseException:
@@ -367,7 +391,7 @@ class Loader:
     # -- one canonical table -----------------------------------------------------------------
 
     def _load_table(self, table, items, state: SourceState, same_shape, lookups, encoding, source,
-                    as_of, full, writer: FactWriter, next_state: StateWriter,
+                    as_of, full, writer: FactWriter | BulkWriter, next_state: StateWriter,
                     quarantine: _Quarantine, report: LoadReport) -> None:
         old = state.table(table) if state.run_id else SCHEMA.empty_table()
         old_keys = old.column("key").to_numpy(zero_copy_only=False)
@@ -377,8 +401,14 @@ class Loader:
                       if same_shape and len(old_raw) else None)
         if raw_to_old is not None:
             raw_to_old = raw_to_old[~raw_to_old.index.duplicated()]
-        seen_keys: dict[str, int] = {}  # key -> row hash of the normalised values
+        # key -> row hash of the normalised values, for keys of new and changed rows; a key of
+        # an unchanged row is known by its old row instead (kept_old), not stored again.
+        seen_keys: dict[str, int] = {}
         kept_old = np.zeros(len(old_keys), dtype=bool)  # unchanged rows carried over
+        claimed_old = np.zeros(len(old_keys), dtype=bool)  # old rows whose key a changed row took
+        # For the frame being read: old row -> the position of the unchanged row that would keep
+        # it (-1: none), so that a changed row with the same key knows which came first.
+        keeper = np.full(len(old_keys), -1, dtype=np.int64)
         # New and changed rows go to the next state in chunks, so memory does not grow with them.
         fresh = next_state.open_table(table)
         new_keys: list[str] = []
@@ -404,24 +434,25 @@ class Loader:
                 if raw_to_old is not None:
                     pos = raw_to_old.reindex(hashes).to_numpy()
                     unchanged = ~np.isnan(pos)
-                records = frame.to_dict("records") if (~unchanged).any() else []
-                for i in range(len(frame)):
-                    raw = int(hashes[i])
+                records = _changed_records(frame, unchanged)
+                # Unchanged rows, all at once: the first row of each old row is kept unless an
+                # earlier row kept it already or a changed row took its key; the rest are
+                # duplicates. (An unchanged row's raw hash is an old row's, a changed row's never
+                # is, so the two kinds meet only through keys, settled in the loop below.)
+                rows_u = np.flatnonzero(unchanged)
+                olds_u = pos[rows_u].astype(np.int64) if len(rows_u) else rows_u
+                first = np.zeros(len(rows_u), dtype=bool)
+                first[np.unique(olds_u, return_index=True)[1]] = True
+                candidate = first & ~kept_old[olds_u] & ~claimed_old[olds_u]
+                keeper[olds_u[candidate]] = rows_u[candidate]
+                # Plain lists: indexing numpy arrays row by row costs more than the loop body.
+                raws = hashes.tolist()
+                for i in np.flatnonzero(~unchanged).tolist():
+                    raw = raws[i]
                     if raw in seen_raw:
                         file_report.rows_duplicate += 1
                         continue
                     seen_raw.add(raw)
-                    if unchanged[i]:
-                        j = int(pos[i])
-                        key = old_keys[j]
-                        if key in seen_keys or kept_old[j]:
-                            file_report.rows_duplicate += 1
-                            continue
-                        kept_old[j] = True
-                        seen_keys[key] = 0
-                        file_report.rows_loaded += 1
-                        file_report.rows_unchanged += 1
-                        continue
                     row = records[i]
                     if undecodable is not None and undecodable[i]:
                         self._quarantine(quarantine, item, file_report, int(numbers[i]), row,
@@ -440,8 +471,13 @@ class Loader:
                         continue
                     values_json = json.dumps(norm.values, ensure_ascii=False, sort_keys=True)
                     digest = _digest(values_json)
-                    if norm.key in seen_keys:
-                        if seen_keys[norm.key] == digest:
+                    j = old_index.get(norm.key)
+                    # An unchanged row that kept this key, earlier in this frame or before it,
+                    # counts as a row with other values (as its hash, 0, never equals a digest).
+                    kept_before = j is not None and (bool(kept_old[j]) and norm.key not in seen_keys
+                                                     or -1 < keeper[j] < i)
+                    if norm.key in seen_keys or kept_before:
+                        if seen_keys.get(norm.key) == digest:
                             file_report.rows_duplicate += 1
                         else:
                             self._quarantine(quarantine, item, file_report, int(numbers[i]), row,
@@ -449,9 +485,11 @@ class Loader:
                                               "same key with other values"])
                         continue
                     seen_keys[norm.key] = digest
+                    if j is not None:
+                        claimed_old[j] = True
+                        keeper[j] = -1  # a later unchanged row with this key is a duplicate
                     file_report.rows_loaded += 1
-                    new_facts = facts_of(table, norm.values, source)
-                    j = old_index.get(norm.key)
+                    new_facts = facts_of(table, norm.values, source, norm.ends)
                     if j is not None:
                         old_values = json.loads(old.column("values")[j].as_py())
                         if old_values == norm.values:
@@ -472,11 +510,18 @@ class Loader:
                     if len(new_keys) >= BATCH_ROWS:
                         fresh.write(new_keys, new_raw, new_values)
                         new_keys, new_raw, new_values = [], [], []
+                kept = olds_u[candidate]
+                kept = kept[keeper[kept] >= 0]  # not taken by a changed row after all
+                keeper[olds_u] = -1
+                kept_old[kept] = True
+                file_report.rows_loaded += len(kept)
+                file_report.rows_unchanged += len(kept)
+                file_report.rows_duplicate += len(rows_u) - len(kept)
             for number, problem, values in invalid:
                 file_report.rows_read += 1
                 self._quarantine(quarantine, item, file_report, number, values, [problem])
         # Rows of the previous snapshot that this one no longer holds.
-        vanished = [i for i, k in enumerate(old_keys) if k not in seen_keys and not kept_old[i]]
+        vanished = [i for i in np.flatnonzero(~kept_old).tolist() if old_keys[i] not in seen_keys]
         if full and vanished:
             self.progress.phase(f"closing {len(vanished)} {table}")
             for i in vanished:

@@ -99,7 +99,7 @@ class StateWriter:
         self.scratch.mkdir(parents=True)
 
     def write_table(self, name: str, table: pa.Table) -> None:
-        pq.write_table(table.cast(SCHEMA), self.scratch / f"{name}.parquet", compression="zstd")
+        pq.write_table(table.cast(SCHEMA), self.scratch / f"{name}.parquet", compression="lz4")
 
     def open_table(self, name: str) -> "TableWriter":
         """A writer that appends rows of table ``name`` chunk by chunk."""
@@ -130,7 +130,7 @@ class TableWriter:
     """Appends (key, raw, values) chunks to one Parquet file of the next state."""
 
     def __init__(self, path: Path) -> None:
-        self._writer = pq.ParquetWriter(path, SCHEMA, compression="zstd")
+        self._writer = pq.ParquetWriter(path, SCHEMA, compression="lz4")
 
     def write(self, keys: list[str], raws: list[int], values: list[str]) -> None:
         if keys:

@@ -54,6 +54,20 @@ REL_TABLES: dict[str, str] = {
 TABLE_ORDER = ("regions", "departments", "enterprises", "organisations", "persons", "list_entries",
                *REL_TABLES)
 
+#: the table whose rows assert each node label set (see facts_of): a node of these labels met
+#: earlier, as an endpoint, is a stub that its own row may still complete
+NODE_TABLES: dict[tuple[str, ...], str] = {
+    ("Region",): "regions", ("Department",): "departments", ("Subject", "Enterprise"): "enterprises",
+    ("Subject", "Organisation"): "organisations", ("Subject", "Person"): "persons",
+    ("ListEntry",): "list_entries",
+}
+
+#: the last table whose facts name a node of these labels (see facts_of): shared nodes of
+#: subjects, and list entries; a first load stops tracking them after it (memory)
+LAST_TABLE: dict[tuple[str, ...], str] = {
+    ("Address",): "organisations", ("Phone",): "organisations", ("ListEntry",): "list_entries",
+}
+
 _DATE = re.compile(r"^\s*(\d{4})\s*[-/.年]?\s*(\d{1,2})\s*[-/.月]?\s*(\d{1,2})")
 _TRUE = {"true", "1", "yes", "y", "是", "t"}
 _FALSE = {"false", "0", "no", "n", "否", "f", ""}
@@ -308,6 +322,8 @@ class Normalised:
 
     key: str
     values: dict[str, object]
+    #: a relationship row's endpoints, resolved while validating (facts_of reuses them)
+    ends: tuple[NodeRef, NodeRef] | None = None
 
 
 def _region_ref(code: str | None) -> NodeRef | None:
@@ -466,7 +482,7 @@ def _relationship(table: str):
         key = f"{start.value}|{end.value}"
         for column in _rel_key(rel_type):
             key += f"|{values[column]}"
-        return Normalised(key, values)
+        return Normalised(key, values, ends)
 
     return normalise_rel
 
@@ -476,18 +492,24 @@ def _rel_key(rel_type: str) -> tuple[str, ...]:
     return tuple(load_model().relationship(rel_type).key)
 
 
-def _endpoints(table: str, values: dict[str, object], source: str,
-               reasons: list[str]) -> tuple[NodeRef, NodeRef] | None:
+@cache
+def _endpoint_kinds(table: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """The kinds a relationship table's ``from`` and ``to`` columns may name."""
     from creditgraph.synth import layout
 
     spec = layout.BY_NAME[f"{table}.csv"]
     allow_names = ("name", "person_name")
+    to_kinds = spec.to_kinds + allow_names + (("department_name",) if "department" in spec.to_kinds else ())
+    return spec.from_kinds + allow_names, to_kinds
+
+
+def _endpoints(table: str, values: dict[str, object], source: str,
+               reasons: list[str]) -> tuple[NodeRef, NodeRef] | None:
+    from_kinds, to_kinds = _endpoint_kinds(table)
     to = endpoint(values["to_kind"], values["to_id"], "to",  # type: ignore[arg-type]
-                  spec.to_kinds + allow_names + (("department_name",) if "department" in spec.to_kinds else ()),
-                  reasons, source)
+                  to_kinds, reasons, source)
     start = endpoint(values["from_kind"], values["from_id"], "from",  # type: ignore[arg-type]
-                     spec.from_kinds + allow_names, reasons, source,
-                     scope=to.value if to else None)
+                     from_kinds, reasons, source, scope=to.value if to else None)
     if values["to_kind"] == "person_name" and start is not None and to is not None:
         to = name_ref(str(values["to_id"]), source, scope=start.value)
     if start is None or to is None:
@@ -521,11 +543,14 @@ _NORMALISERS = {
 # -- facts -----------------------------------------------------------------------------------------
 
 def _props(values: dict[str, object], names: tuple[str, ...]) -> tuple[tuple[str, object], ...]:
-    return tuple((n, values.get(n)) for n in names)
+    get = values.get
+    return tuple([(n, get(n)) for n in names])
 
 
-def facts_of(table: str, values: dict[str, object], source: str) -> list[Fact]:
-    """The nodes and relationships one normalised row asserts."""
+def facts_of(table: str, values: dict[str, object], source: str,
+             ends: tuple[NodeRef, NodeRef] | None = None) -> list[Fact]:
+    """The nodes and relationships one normalised row asserts (``ends``: a relationship row's
+    endpoints if already resolved, see Normalised)."""
     if table in ("enterprises", "organisations"):
         label = "Enterprise" if table == "enterprises" else "Organisation"
         names = ("uscc", "name", "name_norm", "kind", "status", "established", "region_code",
@@ -584,12 +609,20 @@ def facts_of(table: str, values: dict[str, object], source: str) -> list[Fact]:
                 RelFact("LISTED", subject, entry, (), ()),
                 RelFact("ISSUED_BY", entry, department_ref(dept_code), (), ())]
     rel_type = REL_TABLES[table]
-    reasons = []
-    ends = _endpoints(table, values, source, reasons)
-    assert ends is not None, reasons
+    if ends is None:
+        reasons = []
+        ends = _endpoints(table, values, source, reasons)
+        assert ends is not None, reasons
     key_names = _rel_key(rel_type)
-    other = tuple(c for c in _TABLE_COLUMNS[table][4:] if c not in key_names)
+    other = _rel_other(table)
     return [RelFact(rel_type, ends[0], ends[1], _props(values, key_names), _props(values, other))]
+
+
+@cache
+def _rel_other(table: str) -> tuple[str, ...]:
+    """A relationship table's property columns that are not part of its key."""
+    key_names = _rel_key(REL_TABLES[table])
+    return tuple(c for c in _TABLE_COLUMNS[table][4:] if c not in key_names)
 
 
 @lru_cache(maxsize=1)

@@ -128,6 +128,15 @@ class FactWriter:
 
     # -- producer side -----------------------------------------------------------------------
 
+    def begin_table(self, table: str) -> None:
+        """Facts of ``table`` follow (statements do not depend on it)."""
+
+    def end_table(self, table: str) -> None:
+        """``table`` is done: send its part-filled batches, so that the engine writes them while
+        the next table is read (an incremental load's few changes would otherwise all wait for
+        the end) and statements reach the engine in table order."""
+        self.flush()
+
     def upsert(self, facts: Iterable[Fact]) -> None:
         """Queue facts to be created or updated."""
         for fact in facts:
