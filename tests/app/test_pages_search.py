@@ -58,6 +58,17 @@ def test_open_goes_to_the_subject_page(app):
     assert app.query_params.get("sid") == LISTED["sid"]
 
 
+def test_a_common_fragment_says_the_list_is_cut(app):
+    search(app, "成都")                    # in hundreds of the sample's names
+    assert len([b for b in app.button if b.key.startswith("open_")]) == 50
+    assert any("first 50 matches only" in w.value for w in app.warning)
+
+
+def test_a_narrow_search_has_no_cut_warning(app):
+    search(app, LISTED["sid"])
+    assert not app.warning
+
+
 def test_no_match_is_a_message(app):
     search(app, "这家公司肯定不存在XYZ")
     assert any("No subject matches" in i.value for i in app.info)

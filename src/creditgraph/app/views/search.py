@@ -22,6 +22,10 @@ def entry_badges(entries) -> str:
     return " ".join(badges)
 
 
+#: Hits shown; a name fragment can match thousands of subjects.
+LIMIT = 50
+
+
 def page() -> None:
     st.title("Search")
     text = st.text_input("USCC, enterprise or organisation name, or person name", key="search_text",
@@ -31,11 +35,15 @@ def page() -> None:
                    "forms and without company suffixes. Press Enter to search.")
         return
     with state.guarded("Search"):
-        hits = state.cached_search(state.target(), text.strip(), state.as_of(), 50)
+        hits = state.cached_search(state.target(), text.strip(), state.as_of(), LIMIT)
     if not hits:
         st.info(f"No subject matches {text.strip()!r}. Try part of the name, or the full 18-character code.")
         return
     st.caption(f"{len(hits)} result{'s' if len(hits) != 1 else ''} (as of {state.as_of()})")
+    if len(hits) >= LIMIT:
+        # A fragment's matches beyond the limit are not ranked: they are simply not fetched.
+        st.warning(f"Showing the first {LIMIT} matches only: more subjects match {text.strip()!r}. "
+                   "Type more of the name, or the code, to narrow it down.")
     for i, hit in enumerate(hits):
         with st.container(border=True):
             left, right = st.columns([5, 1])
