@@ -11,8 +11,10 @@ vanished rows reach the Python validation and the engine.
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import datetime as dt
+import gc
 import glob
 import hashlib
 import json
@@ -41,6 +43,9 @@ from creditgraph.loaders.writer import FactWriter, fact_name
 #: bump when normalisation changes, so the next load re-validates every row
 NORMALISATION_VERSION = "1"
 BATCH_ROWS = 65536
+#: the normalised values of a row as stored in the diff state: ``json.dumps(values,
+#: ensure_ascii=False, sort_keys=True)`` without building an encoder per row
+_VALUES_JSON = json.JSONEncoder(ensure_ascii=False, sort_keys=True).encode
 _SOURCE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
 
 
@@ -319,7 +324,7 @@ class Loader:
         address = str(self.backend.describe().get("address", self.backend.kind))
         state = SourceState.open(self.home, graph_id(address, getattr(self.backend, "graph_name",
                                                                       settings.GRAPH)), source)
-        with state.locked():
+        with state.locked(), _collector_paused():
             return self._load_locked(path, inputs, mapping, state, source, as_of, force, encoding,
                                      bool(full), started)
 
@@ -396,7 +401,7 @@ class Loader:
         old = state.table(table) if state.run_id else SCHEMA.empty_table()
         old_keys = old.column("key").to_numpy(zero_copy_only=False)
         old_raw = old.column("raw").to_numpy()
-        old_index = {k: i for i, k in enumerate(old_keys)}
+        old_index = dict(zip(old_keys.tolist(), range(len(old_keys))))  # last row of a key wins
         raw_to_old = (pd.Series(np.arange(len(old_raw)), index=old_raw)
                       if same_shape and len(old_raw) else None)
         if raw_to_old is not None:
@@ -469,7 +474,7 @@ class Loader:
                         self._quarantine(quarantine, item, file_report, int(numbers[i]), row,
                                          err.reasons)
                         continue
-                    values_json = json.dumps(norm.values, ensure_ascii=False, sort_keys=True)
+                    values_json = _VALUES_JSON(norm.values)
                     digest = _digest(values_json)
                     j = old_index.get(norm.key)
                     # An unchanged row that kept this key, earlier in this frame or before it,
@@ -617,6 +622,31 @@ class Loader:
         props.update(times)
         self.backend.write("MERGE (r:LoadRun {run_id: $id}) SET r += $props",
                            {"id": report.run_id, "props": props})
+
+
+@contextlib.contextmanager
+def _collector_paused() -> Iterator[None]:
+    """Run without Python's cyclic garbage collector.
+
+    A load allocates millions of small objects (row dicts, facts, encoded blobs) while it keeps
+    a large heap (the bulk build's id map, the diff state): the collector's passes over that
+    heap took a fifth of a first load's CPU. The loader's per-row objects form no cycles
+    (reference counting frees them), so peak memory is the same without it. What the load
+    leaves alive (the identifier caches) is long-lived: it goes to the permanent generation,
+    so that neither a collection now nor later ones scan it (a full collection here took
+    1.3 s at 100,000 enterprises).
+    """
+    if not gc.isenabled():
+        yield
+        return
+    gc.disable()
+    try:
+        yield
+    except BaseException:
+        gc.enable()  # what a failed load leaves behind is garbage to collect, not to keep
+        raise
+    gc.freeze()
+    gc.enable()
 
 
 def _closed_entry(values: dict, as_of: str) -> dict:

@@ -69,6 +69,7 @@ LAST_TABLE: dict[tuple[str, ...], str] = {
 }
 
 _DATE = re.compile(r"^\s*(\d{4})\s*[-/.年]?\s*(\d{1,2})\s*[-/.月]?\s*(\d{1,2})")
+_NOT_DIGIT = re.compile(r"\D")
 _TRUE = {"true", "1", "yes", "y", "是", "t"}
 _FALSE = {"false", "0", "no", "n", "否", "f", ""}
 
@@ -129,6 +130,10 @@ def parse_date(text: str) -> str | None:
     return dt.date(int(m[1]), int(m[2]), int(m[3])).isoformat()
 
 
+#: dates repeat across rows (a few thousand distinct values per table); a ValueError is not cached
+_parse_date_cached = lru_cache(maxsize=1 << 16)(parse_date)
+
+
 def parse_bool(text: str) -> bool:
     """true/false from the usual spellings (是/否, 1/0, yes/no); ValueError otherwise."""
     low = text.strip().lower()
@@ -159,7 +164,7 @@ class _Row:
         if raw is None:
             return None
         try:
-            return parse_date(raw)
+            return _parse_date_cached(raw)
         except ValueError:
             self.reasons.append(f"bad_date:{name}")
             return None
@@ -335,7 +340,7 @@ def _region_ref(code: str | None) -> NodeRef | None:
 def _phone(text: str | None) -> str | None:
     if not text:
         return None
-    digits = re.sub(r"\D", "", text)
+    digits = _NOT_DIGIT.sub("", text)
     return digits or None
 
 

@@ -118,7 +118,11 @@ class FactWriter:
         self.prov = {"source": source, "as_of": as_of, "last_seen": as_of, "load_run": run_id}
         self.params = {"as_of": as_of, "prov": self.prov}
         self._pending: dict[str, list[dict]] = defaultdict(list)
-        self._queue: queue.Queue = queue.Queue(maxsize=4)
+        # Room for a table's part-filled batches (end_table sends one per statement kind), so
+        # that the loader reads on while the engine writes them: with 4 it waited at each
+        # table's end (an incremental load at 100k: 2.4-3.1 s -> 1.9-2.0 s). At most 16
+        # batches of batch_size rows are held.
+        self._queue: queue.Queue = queue.Queue(maxsize=16)
         self._error: BaseException | None = None
         self._on_written = on_written
         self.statements = 0

@@ -18,7 +18,6 @@ first, so a problem found after that is a problem with the number itself.
 
 from __future__ import annotations
 
-import hashlib
 import hmac
 import unicodedata
 from dataclasses import dataclass
@@ -446,4 +445,5 @@ def person_pid(id_number: str, key: str | bytes | None = None) -> str:
 
 @lru_cache(maxsize=_CACHE)
 def _pid(key: bytes, number: str) -> str:
-    return hmac.new(key, number.encode("utf-8"), hashlib.sha256).hexdigest()[:32]
+    # hmac.digest: the same HMAC, computed in one call (several times faster than hmac.new)
+    return hmac.digest(key, number.encode("utf-8"), "sha256").hex()[:32]
