@@ -251,14 +251,7 @@ def _graph_check(query_id: str, sg):
     if query_id == "blacklist_propagation":
         return ("entry_id", "subject_sid"), lambda k, r, e: t._check_propagation({k: r}, {k: e}, sg)
     if query_id == "shared_legal_rep":
-        def check(key, row, exp):
-            assert set(row["roles_at_listed"]) == exp["roles_at_listed"], key
-            assert set(row["roles_at_subject"]) == exp["roles_at_subject"], key
-            assert row["disputed"] == exp["disputed"] and row["listed_sid"] == exp["listed"]
-            path = row["evidence"]["path"]
-            assert path[0]["sid"] == row["listed_sid"] and path[-1]["sid"] == row["subject_sid"]
-            assert row["evidence"]["entry"]["id"] == row["entry_id"]
-        return ("entry_id", "subject_sid", "shared_sid"), check
+        return ("entry_id", "subject_sid", "shared_sid"), t.check_shared_legal_rep_row
     if query_id == "listed_rep_new_company":
         def check(key, row, exp):
             assert set(row["roles_at_listed"]) == exp["roles_at_listed"]

@@ -18,18 +18,17 @@ MAIN = REPO / "src" / "creditgraph" / "app" / "main.py"
 
 def start_sample_engine(home: Path):
     """Start an engine under ``home`` and load both sample snapshots, oldest first."""
+    from tests.loaders.helpers import load_dataset
+
     from creditgraph.graph.embedded import EmbeddedEngine
     from creditgraph.graph.falkordb_backend import FalkorDBBackend
-    from creditgraph.loaders.run import Loader
 
     engine = EmbeddedEngine(home)
     engine.ensure_started()
     backend = FalkorDBBackend.over_socket(engine, APP_GRAPH)
     backend.clear()
     backend.bootstrap_schema()
-    loader = Loader(backend, home=home)
-    for folder in sorted(p for p in SAMPLE.iterdir() if (p / "manifest.json").is_file()):
-        loader.load(folder)
+    load_dataset(backend, SAMPLE, home)
     backend.close()
     return engine
 

@@ -166,3 +166,10 @@ def run_cli(args: list[str], env: dict[str, str]) -> subprocess.CompletedProcess
 
 REPORT_KEYS = {"run_id", "source", "as_of", "rows_read", "rows_loaded", "rows_quarantined",
                "rows_duplicate", "files", "changes", "seconds"}
+
+
+def load_dataset(backend, dataset: Path, home: Path) -> list[LoadReport]:
+    """Load every snapshot of a dataset folder (a folder of dated snapshots), oldest first."""
+    loader = Loader(backend, home=home)
+    return [loader.load(folder)
+            for folder in sorted(p for p in dataset.iterdir() if (p / "manifest.json").is_file())]

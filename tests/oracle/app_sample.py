@@ -21,17 +21,16 @@ _LOADED: dict[str, tuple[object, Path]] = {}
 
 def sample_graph(engine, home: Path):
     """(backend, loader home): the sample in graph ``app_logic``, loaded on first use."""
+    from tests.loaders.helpers import load_dataset
+
     from creditgraph.graph.falkordb_backend import FalkorDBBackend
-    from creditgraph.loaders.run import Loader
 
     key = str(engine.home)
     if key not in _LOADED:
         backend = FalkorDBBackend.over_socket(engine, GRAPH)
         backend.clear()
         backend.bootstrap_schema()
-        loader = Loader(backend, home=home)
-        for folder in sorted(p for p in SAMPLE.iterdir() if (p / "manifest.json").is_file()):
-            loader.load(folder)
+        load_dataset(backend, SAMPLE, home)
         _LOADED[key] = (backend, home)
     return _LOADED[key]
 

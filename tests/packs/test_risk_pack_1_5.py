@@ -16,11 +16,11 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from tests.loaders.helpers import load_dataset
 from tests.oracle import risk_1_5 as oracle
 from tests.oracle.snapshot_graph import SnapshotGraph, load_latest
 
 from creditgraph.graph.falkordb_backend import FalkorDBBackend
-from creditgraph.loaders.run import Loader
 from creditgraph.model import load_model
 from creditgraph.paths import packs_dir
 from creditgraph.queries.lint import lint_file
@@ -54,13 +54,6 @@ def role(p: dict, name: str) -> list[dict]:
     return [s for s in p["subjects"] if s["role"] == name]
 
 
-def load_dataset(backend: FalkorDBBackend, dataset: Path, home: Path) -> None:
-    """Load every snapshot of a dataset folder, oldest first."""
-    loader = Loader(backend, home=home)
-    for folder in sorted(p for p in dataset.iterdir() if (p / "manifest.json").is_file()):
-        loader.load(folder)
-
-
 @pytest.fixture(scope="module")
 def graph(engine, tmp_path_factory) -> Iterator[FalkorDBBackend]:
     """The sample dataset, both snapshots in order, in a graph of this module's own."""
@@ -81,6 +74,16 @@ def sg() -> SnapshotGraph:
 @pytest.fixture(scope="module")
 def queries() -> dict[str, PackQuery]:
     return {qid: parse_query_file(query_file(qid), pack="risk") for qid in QUERY_IDS}
+
+
+def check_shared_legal_rep_row(key, row: dict, exp: dict) -> None:
+    """One shared_legal_rep row against its oracle row (also used by bench/bench_packs.py)."""
+    assert set(row["roles_at_listed"]) == exp["roles_at_listed"], key
+    assert set(row["roles_at_subject"]) == exp["roles_at_subject"], key
+    assert row["disputed"] == exp["disputed"] and row["listed_sid"] == exp["listed"]
+    path = row["evidence"]["path"]
+    assert path[0]["sid"] == row["listed_sid"] and path[-1]["sid"] == row["subject_sid"]
+    assert row["evidence"]["entry"]["id"] == row["entry_id"]
 
 
 def rows_of(graph, queries, query_id: str, as_of: str = AS_OF, **params) -> list[dict]:
@@ -289,13 +292,7 @@ def test_shared_legal_rep_matches_the_oracle(graph, queries, sg, params):
     assert expected
     assert_same_keys(got, expected, "shared_legal_rep")
     for key, row in got.items():
-        exp = expected[key]
-        assert set(row["roles_at_listed"]) == exp["roles_at_listed"], key
-        assert set(row["roles_at_subject"]) == exp["roles_at_subject"], key
-        assert row["disputed"] == exp["disputed"] and row["listed_sid"] == exp["listed"]
-        path = row["evidence"]["path"]
-        assert path[0]["sid"] == row["listed_sid"] and path[-1]["sid"] == row["subject_sid"]
-        assert row["evidence"]["entry"]["id"] == row["entry_id"]
+        check_shared_legal_rep_row(key, row, expected[key])
 
 
 def test_shared_legal_rep_finds_the_planted_patterns(graph, queries):

@@ -630,15 +630,5 @@ def _rel_other(table: str) -> tuple[str, ...]:
     return tuple(c for c in _TABLE_COLUMNS[table][4:] if c not in key_names)
 
 
-@lru_cache(maxsize=1)
-def _hub_names() -> tuple[frozenset[str], tuple[str, ...]]:
-    # Compared in normalised form on both sides: normalize_name shortens 有限责任公司 to
-    # 有限公司, so the raw names in the model would never match a normalised name.
-    hubs = load_model().hubs
-    return (frozenset(normalize_name(n) for n in hubs.names),
-            tuple(normalize_name(part) for part in hubs.name_contains))
-
-
 def _is_hub(name_norm: str) -> bool:
-    names, parts = _hub_names()
-    return name_norm in names or any(part in name_norm for part in parts)
+    return load_model().hubs.is_hub_name_norm(name_norm)

@@ -152,9 +152,13 @@ class HubRules:
         characters, 有限责任公司 -> 有限公司), so a raw name, a normalised one and the model's
         spellings all agree; the loader, the oracles and the generator call this one rule.
         """
+        return self.is_hub_name_norm(_normalise(name))
+
+    def is_hub_name_norm(self, name_norm: str) -> bool:
+        """:meth:`is_hub_name` for a name already through ``normalize_name`` (the loader's
+        ``name_norm``), without normalising it again on the loader's per-row path."""
         names, parts = self._normalised()
-        text = _normalise(name)
-        return text in names or any(part in text for part in parts)
+        return name_norm in names or any(part in name_norm for part in parts)
 
     def _normalised(self) -> tuple[frozenset[str], tuple[str, ...]]:
         return _normalised_hubs(self.names, self.name_contains)
