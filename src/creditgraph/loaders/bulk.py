@@ -48,11 +48,19 @@ from collections.abc import Iterable
 from functools import cache
 
 from creditgraph.exc import EngineError
-from creditgraph.loaders.tables import LAST_TABLE, NODE_TABLES, TABLE_ORDER, Fact, NodeFact, NodeRef
+from creditgraph.loaders.tables import (
+    LAST_TABLE,
+    NODE_TABLES,
+    TABLE_ORDER,
+    Fact,
+    NodeRef,
+    RelFact,
+)
 
-#: bytes of blobs per GRAPH.BULK call: far below the engine's 512 MB argument and 1 GB query
-#: limits, large enough that a call's overhead is nothing
-CALL_BYTES = 48 << 20
+#: bytes of blobs per GRAPH.BULK call: large enough that a call's overhead is nothing (about
+#: 140 calls at 1M enterprises), small enough that the blobs in flight (the call being built, the
+#: queued one, the one being sent and its copy in the client) stay near 100 MB
+CALL_BYTES = 16 << 20
 
 _PACK_D = struct.Struct("<d").pack
 _PACK_Q = struct.Struct("<q").pack
@@ -101,6 +109,36 @@ def _encode(value: object) -> bytes:
     return encode_value(value)
 
 
+def _created_props(ref: NodeRef, pairs: tuple[tuple[str, object], ...] = ()) -> dict:
+    """What MERGE ... ON CREATE SET n += c, then SET n += p gives a new node (provenance comes
+    with the blob's tail): the key, the non-null ``on_create`` values, then ``pairs`` (a null
+    removes)."""
+    props = {ref.key: ref.value}
+    for name, value in ref.on_create:
+        if value is not None:
+            props[name] = value
+    for name, value in pairs:
+        if value is None:
+            props.pop(name, None)
+        else:
+            props[name] = value
+    return props
+
+
+def _edge_encoding(key: tuple[tuple[str, object], ...], props: tuple[tuple[str, object], ...]
+                   ) -> tuple[tuple[str, ...], bytes]:
+    """A relationship's property names and encoded values: its key, then its other properties
+    (the two are disjoint, see tables._rel_other), nulls left out."""
+    names: list[str] = []
+    parts: list[bytes] = []
+    for pairs in (key, props):
+        for name, value in pairs:
+            if value is not None:
+                names.append(name)
+                parts.append(_encode(value))
+    return tuple(names), b"".join(parts)
+
+
 @cache
 def _label_text(labels: tuple[str, ...]) -> str:
     return ":".join(labels)
@@ -120,6 +158,8 @@ class _Blobs:
     def __init__(self, tail: dict[str, object]) -> None:
         self.nodes: dict[tuple[str, tuple[str, ...]], tuple[list[int], list[bytes]]] = {}
         self.edges: dict[tuple[str, tuple[str, ...]], tuple[array, array, list[bytes]]] = {}
+        #: the same groups by their properties without the tail (add_edge_encoded)
+        self._edge_groups: dict[tuple[str, tuple[str, ...]], tuple[array, array, list[bytes]]] = {}
         self.tail_names = tuple(tail)
         self.tail = b"".join(encode_value(v) for v in tail.values())
         self.size = 0
@@ -139,12 +179,18 @@ class _Blobs:
         self.size += len(data) + 8
         self.node_count += 1
 
-    def add_edge(self, rel_type: str, src: int, dst: int, props: dict) -> None:
-        names = tuple(props) + self.tail_names
-        group = self.edges.get((rel_type, names))
+    def add_edge_encoded(self, rel_type: str, src: int, dst: int, names: tuple[str, ...],
+                         data: bytes) -> None:
+        """A relationship with its property names and encoded values (_edge_encoding)."""
+        key = (rel_type, names)
+        group = self._edge_groups.get(key)
         if group is None:
-            group = self.edges[(rel_type, names)] = (array("q"), array("q"), [])
-        data = b"".join([_encode(v) for v in props.values()]) + self.tail
+            full = (rel_type, names + self.tail_names)
+            group = self.edges.get(full)
+            if group is None:
+                group = self.edges[full] = (array("q"), array("q"), [])
+            self._edge_groups[key] = group
+        data += self.tail
         group[0].append(src)
         group[1].append(dst)
         group[2].append(data)
@@ -179,8 +225,8 @@ class BulkWriter:
         self._real = array("q")
         #: nodes held back until their own table is read: number -> (labels, props)
         self._held: dict[int, tuple[tuple[str, ...], dict]] = {}
-        #: relationships with a held endpoint: (type, start, end, props)
-        self._held_edges: list[tuple[str, int, int, dict]] = []
+        #: relationships with a held endpoint: (type, start, end, property names, encoded values)
+        self._held_edges: list[tuple[str, int, int, tuple[str, ...], bytes]] = []
         #: (kind, facts, extra) to write with MERGE statements after the swap, in order
         self._after: list[tuple[str, list[Fact], dict | None]] = []
         self._blobs = _Blobs(self._tail)
@@ -216,7 +262,7 @@ class BulkWriter:
                 if edge[1] in self._held or edge[2] in self._held:
                     waiting.append(edge)
                 else:
-                    self._blobs.add_edge(*edge)
+                    self._blobs.add_edge_encoded(*edge)
             self._held_edges = waiting
         for labels, last in LAST_TABLE.items():
             if _ORDER[last] <= done and labels not in self._retired:
@@ -238,15 +284,6 @@ class BulkWriter:
         ids[ref.value] = vid
         return vid, True
 
-    @staticmethod
-    def _new_props(ref: NodeRef) -> dict:
-        """What MERGE ... ON CREATE SET n += c gives (provenance comes with the blob's tail)."""
-        props = {ref.key: ref.value}
-        for name, value in ref.on_create:
-            if value is not None:
-                props[name] = value
-        return props
-
     def _stub(self, ref: NodeRef) -> int:
         """A node met as an endpoint or as a shared node (created with ``on_create`` only)."""
         ids = self._ids[(ref.labels, ref.key)]
@@ -256,8 +293,8 @@ class BulkWriter:
         vid = len(self._real)
         self._real.append(-1)
         ids[ref.value] = vid
-        props = self._new_props(ref)
         owner = NODE_TABLES.get(ref.labels)
+        props = _created_props(ref)
         if owner is not None and _ORDER[owner] >= self._table_index:
             self._held[vid] = (ref.labels, props)
         else:
@@ -268,46 +305,46 @@ class BulkWriter:
         """Add facts to the graph being built."""
         self._raise_if_failed()
         retired = self._retired
+        held = self._held
+        stub = self._stub
         for fact in facts:
-            if retired and (fact.ref.labels in retired if isinstance(fact, NodeFact)
-                            else fact.start.labels in retired or fact.end.labels in retired):
-                # Not expected (LAST_TABLE says no later table names these), but if one does,
-                # the MERGE writer finds the node after the swap rather than making a twin.
-                self._after.append(("upsert", [fact], None))
-                continue
-            if isinstance(fact, NodeFact):
-                if not fact.closable:
-                    self._stub(fact.ref)
-                    continue
-                ref = fact.ref
-                vid, created = self._node(ref)
-                if created:
-                    props = self._new_props(ref)
-                elif vid in self._held:
-                    props = self._held.pop(vid)[1]
-                else:
-                    # Its node was sent already: the MERGE writer sets the row afterwards.
+            if type(fact) is RelFact:
+                # The common case (most input rows are relationships), kept short.
+                if retired and (fact.start.labels in retired or fact.end.labels in retired):
+                    # Not expected (LAST_TABLE says no later table names these), but if one
+                    # does, the MERGE writer finds the node after the swap, not a twin.
                     self._after.append(("upsert", [fact], None))
                     continue
-                for name, value in fact.props:
-                    if value is None:
-                        props.pop(name, None)
-                    else:
-                        props[name] = value
-                self._blobs.add_node(vid, _label_text(ref.labels), props)
-            else:
-                start = self._stub(fact.start)
-                end = self._stub(fact.end)
-                props = {name: value for name, value in fact.key if value is not None}
-                for name, value in fact.props:
-                    if value is None:
-                        props.pop(name, None)
-                    else:
-                        props[name] = value
-                if start in self._held or end in self._held:
-                    self._held_edges.append((fact.type, start, end, props))
+                start = stub(fact.start)
+                end = stub(fact.end)
+                names, data = _edge_encoding(fact.key, fact.props)
+                if held and (start in held or end in held):
+                    self._held_edges.append((fact.type, start, end, names, data))
                 else:
-                    self._blobs.add_edge(fact.type, start, end, props)
+                    self._blobs.add_edge_encoded(fact.type, start, end, names, data)
+                continue
+            ref = fact.ref
+            if retired and ref.labels in retired:
+                self._after.append(("upsert", [fact], None))
+                continue
+            if not fact.closable:
+                stub(ref)
+                continue
+            vid, created = self._node(ref)
+            if created:
+                props = _created_props(ref, fact.props)
+            elif vid in held:
+                props = held.pop(vid)[1]
+                for name, value in fact.props:
+                    if value is None:
+                        props.pop(name, None)
+                    else:
+                        props[name] = value
+            else:
+                # Its node was sent already: the MERGE writer sets the row afterwards.
+                self._after.append(("upsert", [fact], None))
+                continue
+            self._blobs.add_node(vid, _label_text(ref.labels), props)
         self._maybe_send()
 
     def close_facts(self, facts: Iterable[Fact], extra: dict[str, dict] | None = None) -> None:
@@ -400,7 +437,7 @@ class BulkWriter:
             self._blobs.add_node(vid, ":".join(labels), props)
         self._held.clear()
         for edge in self._held_edges:
-            self._blobs.add_edge(*edge)
+            self._blobs.add_edge_encoded(*edge)
         self._held_edges = []
         # The load records (this run's among them) move into the new graph with it.
         target = self.backend

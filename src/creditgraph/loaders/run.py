@@ -27,8 +27,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
+import orjson
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from creditgraph import settings
 from creditgraph.exc import ConfigError, CreditgraphError, InputError
@@ -36,16 +38,31 @@ from creditgraph.graph.base import GraphBackend
 from creditgraph.loaders import readers
 from creditgraph.loaders.bulk import BulkWriter
 from creditgraph.loaders.mapping import FileMapping, Mapping, canonical_mapping, load_mapping
-from creditgraph.loaders.state import SCHEMA, SourceState, StateWriter, graph_id
-from creditgraph.loaders.tables import TABLE_ORDER, Fact, NodeFact, RowError, facts_of, normalise
+from creditgraph.loaders.seen import SeenKeys
+from creditgraph.loaders.state import SCHEMA, SourceState, StateWriter, graph_id, key_hashes
+from creditgraph.loaders.tables import (
+    TABLE_ORDER,
+    Fact,
+    NodeFact,
+    Normalised,
+    RowError,
+    facts_of,
+    normalise,
+)
 from creditgraph.loaders.writer import FactWriter, fact_name
 
-#: bump when normalisation changes, so the next load re-validates every row
-NORMALISATION_VERSION = "1"
+#: bump when normalisation or the raw row hash changes, so the next load re-validates every row
+NORMALISATION_VERSION = "2"
 BATCH_ROWS = 65536
-#: the normalised values of a row as stored in the diff state: ``json.dumps(values,
-#: ensure_ascii=False, sort_keys=True)`` without building an encoder per row
-_VALUES_JSON = json.JSONEncoder(ensure_ascii=False, sort_keys=True).encode
+#: rows validated, looked up and settled together (what is held of them at once)
+CHUNK_ROWS = 16384
+FIRST_CHUNK_ROWS = 4096
+#: frames read and handed to the second process before the loader settles the current one
+FRAMES_AHEAD = 2
+_WIRE = 'mixed'
+def _values_json(values: dict) -> str:
+    """The normalised values of a row as stored in the diff state: JSON, keys sorted."""
+    return orjson.dumps(values, option=orjson.OPT_SORT_KEYS).decode()
 _SOURCE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
 
 
@@ -124,11 +141,29 @@ class Progress:
     def phase(self, text: str) -> None: ...
 
 
+#: between the cells of a row when it is hashed (see _raw_hashes)
+_CELL_SEP = "\x1f"
+
+
 def _raw_hashes(frame: pd.DataFrame) -> np.ndarray:
-    """A 64-bit hash per row of the input as read (column order included)."""
+    """A 64-bit hash per row of the input as read (column order included).
+
+    The cells are joined into one UTF-8 string per row and hashed as bytes: no Python string
+    per cell (pandas' per-column hashing made one, and decoded Chinese text to do so), 2-3x
+    faster. A frame with the separator inside a cell escapes its cells and is marked by a
+    leading separator, so two different rows never join to the same text.
+    """
     if frame.empty:
         return np.empty(0, dtype=np.uint64)
-    return pd.util.hash_pandas_object(frame, index=False, categorize=False).to_numpy(np.uint64)
+    cols = [pc.fill_null(pa.array(frame[c], pa.string(), from_pandas=True), "")
+            for c in frame.columns]
+    if any(pc.any(pc.match_substring(c, _CELL_SEP)).as_py() for c in cols):
+        cols = [pc.replace_substring(pc.replace_substring(c, "\\", "\\\\"), _CELL_SEP, "\\u")
+                for c in cols]
+        cols.insert(0, pa.array([""] * len(frame), pa.string()))
+    joined = pc.binary_join_element_wise(*cols, _CELL_SEP) if len(cols) > 1 else cols[0]
+    return pd.util.hash_array(joined.cast(pa.binary()).to_numpy(zero_copy_only=False),
+                              categorize=False)
 
 
 def _records(frame: pd.DataFrame) -> list[dict[str, str]]:
@@ -146,6 +181,106 @@ def _changed_records(frame: pd.DataFrame, unchanged: np.ndarray) -> list | dict:
     if not len(changed):
         return {}
     return dict(zip(changed.tolist(), _records(frame.take(changed))))
+
+
+#: what row_outcomes gives for a row: its reasons for quarantine, or (normalised row, its
+#: values as stored in the diff state, a 64-bit digest of them: Python's hash of that text,
+#: only ever compared within one load)
+Outcome = list[str] | tuple[Normalised, str, int]
+
+
+def row_outcomes(table: str, entry: FileMapping, records: list | dict, rows: list[int],
+                 undecodable: np.ndarray | None, lookups: dict[str, dict[str, str]],
+                 source: str) -> list[Outcome]:
+    """Validate and normalise ``records[i]`` for each ``i`` of ``rows`` (mapping applied first).
+
+    A pure function of each row: the loader settles duplicates, old rows and writes afterwards,
+    in input order.
+    """
+    out: list[Outcome] = []
+    append = out.append
+    mapped = entry.columns != ()
+    for i in rows:
+        row = records[i]
+        if undecodable is not None and undecodable[i]:
+            append(["encoding:undecodable bytes"])
+            continue
+        if mapped:
+            row, reasons = entry.apply(row, lookups)
+            if reasons:
+                append(reasons)
+                continue
+        try:
+            norm = normalise(table, row, source)
+        except RowError as err:
+            append(err.reasons)
+            continue
+        values_json = _values_json(norm.values)
+        append((norm, values_json, hash(values_json)))
+    return out
+
+
+class _OldRows:
+    """The previous load's rows of one table (the diff state), found by key.
+
+    Keys are looked up through their 64-bit ``khash`` in a pandas index, a few arrays instead of
+    a Python dict holding millions of key strings; a hit is confirmed against the stored key.
+    """
+
+    def __init__(self, table: pa.Table) -> None:
+        self.table = table
+        self.n = table.num_rows
+        self.raw = table.column("raw").to_numpy()
+        self._keys = table.column("key")
+        self._values = table.column("values")
+        self._pos: pd.Series | None = None
+
+    def _positions(self) -> pd.Series:
+        if self._pos is None:
+            pos = pd.Series(np.arange(self.n), index=self.table.column("khash").to_numpy())
+            self._pos = pos[~pos.index.duplicated(keep="last")]  # the last row of a key wins
+        return self._pos
+
+    def find(self, keys: list[str]) -> list[int | None]:
+        """The old row of each key, or None."""
+        out: list[int | None] = [None] * len(keys)
+        if not self.n or not keys:
+            return out
+        pos = self._positions().reindex(key_hashes(keys)).to_numpy()
+        hits = np.flatnonzero(~np.isnan(pos))
+        if len(hits):
+            rows = pos[hits].astype(np.int64)
+            for k, j, stored in zip(hits.tolist(), rows.tolist(), self.keys_at(rows)):
+                out[k] = j if stored == keys[k] else self._scan(keys[k])
+        return out
+
+    def _scan(self, key: str) -> int | None:
+        # Two keys with one 64-bit hash (about one in 10^12 pairs): find this one the slow way.
+        rows = np.flatnonzero(pc.equal(self._keys, key).to_numpy(zero_copy_only=False))
+        return int(rows[-1]) if len(rows) else None
+
+    def keys_at(self, rows: np.ndarray) -> list[str]:
+        """The keys of the given rows."""
+        if not len(rows):
+            return []
+        return self._keys.take(pa.array(rows, pa.int64())).to_pylist()
+
+    def values(self, row: int) -> dict:
+        """The normalised values of one old row."""
+        return orjson.loads(self._values[row].as_py())
+
+    def taken(self, seen: SeenKeys) -> np.ndarray:
+        """For each old row, whether its key was taken by a row of this load."""
+        out = np.zeros(self.n, dtype=bool)
+        if not self.n:
+            return out
+        rows = np.flatnonzero(seen.candidates(self.table.column("khash").to_numpy()))
+        out[rows] = seen.contains(self.keys_at(rows))
+        extra = seen.extra_keys()
+        if extra:
+            out |= pc.is_in(self._keys, value_set=pa.array(extra, pa.string())).to_numpy(
+                zero_copy_only=False).astype(bool)
+        return out
 
 
 def resolve_inputs(root: Path, mapping: Mapping) -> list[InputFile]:
@@ -398,22 +533,19 @@ class Loader:
     def _load_table(self, table, items, state: SourceState, same_shape, lookups, encoding, source,
                     as_of, full, writer: FactWriter | BulkWriter, next_state: StateWriter,
                     quarantine: _Quarantine, report: LoadReport) -> None:
-        old = state.table(table) if state.run_id else SCHEMA.empty_table()
-        old_keys = old.column("key").to_numpy(zero_copy_only=False)
-        old_raw = old.column("raw").to_numpy()
-        old_index = dict(zip(old_keys.tolist(), range(len(old_keys))))  # last row of a key wins
-        raw_to_old = (pd.Series(np.arange(len(old_raw)), index=old_raw)
-                      if same_shape and len(old_raw) else None)
+        old = _OldRows(state.table(table) if state.run_id else SCHEMA.empty_table())
+        raw_to_old = (pd.Series(np.arange(old.n), index=old.raw)
+                      if same_shape and old.n else None)
         if raw_to_old is not None:
             raw_to_old = raw_to_old[~raw_to_old.index.duplicated()]
-        # key -> row hash of the normalised values, for keys of new and changed rows; a key of
-        # an unchanged row is known by its old row instead (kept_old), not stored again.
-        seen_keys: dict[str, int] = {}
-        kept_old = np.zeros(len(old_keys), dtype=bool)  # unchanged rows carried over
-        claimed_old = np.zeros(len(old_keys), dtype=bool)  # old rows whose key a changed row took
+        # Keys of new and changed rows, with the digest of their normalised values; a key of an
+        # unchanged row is known by its old row instead (kept_old), not stored again.
+        seen = SeenKeys()
+        kept_old = np.zeros(old.n, dtype=bool)  # unchanged rows carried over
+        claimed_old = np.zeros(old.n, dtype=bool)  # old rows whose key a changed row took
         # For the frame being read: old row -> the position of the unchanged row that would keep
         # it (-1: none), so that a changed row with the same key knows which came first.
-        keeper = np.full(len(old_keys), -1, dtype=np.int64)
+        keeper = np.full(old.n, -1, dtype=np.int64)
         # New and changed rows go to the next state in chunks, so memory does not grow with them.
         fresh = next_state.open_table(table)
         new_keys: list[str] = []
@@ -450,71 +582,79 @@ class Loader:
                 first[np.unique(olds_u, return_index=True)[1]] = True
                 candidate = first & ~kept_old[olds_u] & ~claimed_old[olds_u]
                 keeper[olds_u[candidate]] = rows_u[candidate]
+                # The changed rows, a chunk at a time: validated and normalised first (a pure
+                # function of each row), their keys looked up among the old rows and among those
+                # taken before all at once, then settled in order.
+                changed = np.flatnonzero(~unchanged).tolist()
                 # Plain lists: indexing numpy arrays row by row costs more than the loop body.
                 raws = hashes.tolist()
-                for i in np.flatnonzero(~unchanged).tolist():
-                    raw = raws[i]
-                    if raw in seen_raw:
-                        file_report.rows_duplicate += 1
-                        continue
-                    seen_raw.add(raw)
-                    row = records[i]
-                    if undecodable is not None and undecodable[i]:
-                        self._quarantine(quarantine, item, file_report, int(numbers[i]), row,
-                                         ["encoding:undecodable bytes"])
-                        continue
-                    canonical, reasons = (row, []) if item.entry.columns == () else \
-                        item.entry.apply(row, lookups)
-                    if reasons:
-                        self._quarantine(quarantine, item, file_report, int(numbers[i]), row, reasons)
-                        continue
-                    try:
-                        norm = normalise(table, canonical, source)
-                    except RowError as err:
-                        self._quarantine(quarantine, item, file_report, int(numbers[i]), row,
-                                         err.reasons)
-                        continue
-                    values_json = _VALUES_JSON(norm.values)
-                    digest = _digest(values_json)
-                    j = old_index.get(norm.key)
-                    # An unchanged row that kept this key, earlier in this frame or before it,
-                    # counts as a row with other values (as its hash, 0, never equals a digest).
-                    kept_before = j is not None and (bool(kept_old[j]) and norm.key not in seen_keys
-                                                     or -1 < keeper[j] < i)
-                    if norm.key in seen_keys or kept_before:
-                        if seen_keys.get(norm.key) == digest:
+                for lo in range(0, len(changed), CHUNK_ROWS):
+                    part = changed[lo:lo + CHUNK_ROWS]
+                    outcomes = row_outcomes(table, item.entry, records, part, undecodable,
+                                            lookups, source)
+                    valid = [k for k, o in enumerate(outcomes) if type(o) is tuple]
+                    valid_keys = [outcomes[k][0].key for k in valid]
+                    seen.prepare(valid_keys)
+                    slot = [-1] * len(outcomes)
+                    old_of: list[int | None] = [None] * len(outcomes)
+                    for n, (k, j) in enumerate(zip(valid, old.find(valid_keys))):
+                        old_of[k] = j
+                        slot[k] = n
+                    for k, i in enumerate(part):
+                        raw = raws[i]
+                        if raw in seen_raw:
                             file_report.rows_duplicate += 1
-                        else:
-                            self._quarantine(quarantine, item, file_report, int(numbers[i]), row,
-                                             ["duplicate_key:another row of this snapshot has the "
-                                              "same key with other values"])
-                        continue
-                    seen_keys[norm.key] = digest
-                    if j is not None:
-                        claimed_old[j] = True
-                        keeper[j] = -1  # a later unchanged row with this key is a duplicate
-                    file_report.rows_loaded += 1
-                    new_facts = facts_of(table, norm.values, source, norm.ends)
-                    if j is not None:
-                        old_values = json.loads(old.column("values")[j].as_py())
-                        if old_values == norm.values:
-                            # Same content under another raw form (spacing, encoding): no write.
-                            kept_old[j] = True
-                            file_report.rows_unchanged += 1
                             continue
-                        old_facts = facts_of(table, old_values, source)
-                        self._diff_facts(old_facts, new_facts, writer, changes)
-                    else:
-                        for fact in new_facts:
-                            if fact.closable:
-                                changes[fact_name(fact)]["added"] += 1
-                        writer.upsert(new_facts)
-                    new_keys.append(norm.key)
-                    new_raw.append(raw)
-                    new_values.append(values_json)
-                    if len(new_keys) >= BATCH_ROWS:
-                        fresh.write(new_keys, new_raw, new_values)
-                        new_keys, new_raw, new_values = [], [], []
+                        seen_raw.add(raw)
+                        outcome = outcomes[k]
+                        if type(outcome) is list:
+                            self._quarantine(quarantine, item, file_report, int(numbers[i]),
+                                             records[i], outcome)
+                            continue
+                        norm, values_json, digest = outcome
+                        j = old_of[k]
+                        before = seen.get(norm.key, slot[k])
+                        # An unchanged row that kept this key, earlier in this frame or before
+                        # it, counts as a row with other values.
+                        kept_before = j is not None and (bool(kept_old[j]) and before is None
+                                                         or -1 < keeper[j] < i)
+                        if before is not None or kept_before:
+                            if before == digest:
+                                file_report.rows_duplicate += 1
+                            else:
+                                self._quarantine(
+                                    quarantine, item, file_report, int(numbers[i]), records[i],
+                                    [("duplicate_key:another row of this snapshot has the same "
+                                      "key with other values")])
+                            continue
+                        seen.add(norm.key, digest)
+                        if j is not None:
+                            claimed_old[j] = True
+                            keeper[j] = -1  # a later unchanged row with this key is a duplicate
+                        file_report.rows_loaded += 1
+                        new_facts = facts_of(table, norm.values, source, norm.ends)
+                        if j is not None:
+                            old_values = old.values(j)
+                            if old_values == norm.values:
+                                # Same content under another raw form (spacing, encoding): no
+                                # write.
+                                kept_old[j] = True
+                                file_report.rows_unchanged += 1
+                                continue
+                            old_facts = facts_of(table, old_values, source)
+                            self._diff_facts(old_facts, new_facts, writer, changes)
+                        else:
+                            for fact in new_facts:
+                                if fact.closable:
+                                    changes[fact_name(fact)]["added"] += 1
+                            writer.upsert(new_facts)
+                        new_keys.append(norm.key)
+                        new_raw.append(raw)
+                        new_values.append(values_json)
+                        if len(new_keys) >= BATCH_ROWS:
+                            fresh.write(new_keys, new_raw, new_values)
+                            new_keys, new_raw, new_values = [], [], []
+                    seen.end_chunk()
                 kept = olds_u[candidate]
                 kept = kept[keeper[kept] >= 0]  # not taken by a changed row after all
                 keeper[olds_u] = -1
@@ -526,11 +666,12 @@ class Loader:
                 file_report.rows_read += 1
                 self._quarantine(quarantine, item, file_report, number, values, [problem])
         # Rows of the previous snapshot that this one no longer holds.
-        vanished = [i for i in np.flatnonzero(~kept_old).tolist() if old_keys[i] not in seen_keys]
+        candidates = np.flatnonzero(~kept_old)
+        vanished = candidates[~seen.contains(old.keys_at(candidates))].tolist()
         if full and vanished:
             self.progress.phase(f"closing {len(vanished)} {table}")
             for i in vanished:
-                old_values = json.loads(old.column("values")[i].as_py())
+                old_values = old.values(i)
                 facts = facts_of(table, old_values, source)
                 extra = {}
                 if table == "list_entries":
@@ -539,10 +680,13 @@ class Loader:
                 for fact in facts:
                     if fact.closable:
                         changes[fact_name(fact)]["closed"] += 1
-        keep = kept_old if full else (kept_old | ~np.isin(old_keys, list(seen_keys)))
-        carried = old.filter(pa.array(keep)) if len(old_keys) else old
+        keep = kept_old if full else (kept_old | ~old.taken(seen))
         fresh.write(new_keys, new_raw, new_values)
-        fresh.write_table(carried)
+        # Carried over a slice at a time: a filtered copy of a whole table of millions of rows
+        # would double what the old state takes in memory.
+        for lo in range(0, old.n, BATCH_ROWS * 4):
+            fresh.write_table(old.table.slice(lo, BATCH_ROWS * 4).filter(
+                pa.array(keep[lo:lo + BATCH_ROWS * 4])))
         fresh.close()
 
     @staticmethod
@@ -655,10 +799,6 @@ def _closed_entry(values: dict, as_of: str) -> dict:
     if end and end <= as_of:
         return {"status": "expired"}
     return {"status": "repaired", "repaired_date": as_of}
-
-
-def _digest(text: str) -> int:
-    return int.from_bytes(hashlib.blake2b(text.encode(), digest_size=8).digest(), "big")
 
 
 def _fingerprint(mapping: Mapping, inputs: list[InputFile]) -> str:

@@ -1,9 +1,11 @@
 """What the previous load of a source looked like: kept beside the graph to diff the next one.
 
 Per graph and source, ``<CREDITGRAPH_HOME>/state/<graph-id>/<source>/`` holds ``state.json``
-(as_of, run_id, fingerprint) and one Parquet file per canonical table with three columns:
-``key`` (the row's business key), ``raw`` (a 64-bit hash of the input row as read) and
-``values`` (the normalised row as JSON, to rebuild the facts it asserted when it disappears).
+(as_of, run_id, fingerprint) and one Parquet file per canonical table with four columns:
+``key`` (the row's business key), ``raw`` (a 64-bit hash of the input row as read),
+``values`` (the normalised row as JSON, to rebuild the facts it asserted when it disappears)
+and ``khash`` (a 64-bit hash of the key, so that the next load finds a key among millions
+without building a Python dict of them).
 
 The new state replaces the old one only after every write of a load succeeded (a directory
 rename), so an interrupted load is diffed against the same previous state when run again.
@@ -20,12 +22,25 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
+import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
 from creditgraph.exc import EngineError
 
-SCHEMA = pa.schema([("key", pa.string()), ("raw", pa.uint64()), ("values", pa.string())])
+SCHEMA = pa.schema([("key", pa.string()), ("raw", pa.uint64()), ("values", pa.string()),
+                    ("khash", pa.uint64())])
+#: Parquet options for the state: its strings are nearly all distinct, so dictionary encoding
+#: is wasted work, and nothing filters on statistics
+_PARQUET = {"compression": "lz4", "use_dictionary": False, "write_statistics": False}
+
+
+def key_hashes(keys: list[str] | np.ndarray) -> np.ndarray:
+    """The ``khash`` of each key (SipHash via pandas: stable across processes and versions)."""
+    if not len(keys):
+        return np.empty(0, dtype=np.uint64)
+    return pd.util.hash_array(np.asarray(keys, dtype=object), categorize=False)
 
 
 def graph_id(address: str, graph: str) -> str:
@@ -63,7 +78,12 @@ class SourceState:
         path = self.current / f"{name}.parquet"
         if not path.is_file():
             return SCHEMA.empty_table()
-        return pq.read_table(path, schema=SCHEMA)
+        table = pq.read_table(path)
+        if "khash" not in table.column_names:
+            # A state written before khash existed: add it once, the next state keeps it.
+            table = table.append_column("khash", pa.array(
+                key_hashes(table.column("key").to_numpy(zero_copy_only=False)), pa.uint64()))
+        return table.select(SCHEMA.names).cast(SCHEMA)
 
     def has_table(self, name: str) -> bool:
         return (self.current / f"{name}.parquet").is_file()
@@ -99,7 +119,7 @@ class StateWriter:
         self.scratch.mkdir(parents=True)
 
     def write_table(self, name: str, table: pa.Table) -> None:
-        pq.write_table(table.cast(SCHEMA), self.scratch / f"{name}.parquet", compression="lz4")
+        pq.write_table(table.cast(SCHEMA), self.scratch / f"{name}.parquet", **_PARQUET)
 
     def open_table(self, name: str) -> "TableWriter":
         """A writer that appends rows of table ``name`` chunk by chunk."""
@@ -130,13 +150,14 @@ class TableWriter:
     """Appends (key, raw, values) chunks to one Parquet file of the next state."""
 
     def __init__(self, path: Path) -> None:
-        self._writer = pq.ParquetWriter(path, SCHEMA, compression="lz4")
+        self._writer = pq.ParquetWriter(path, SCHEMA, **_PARQUET)
 
     def write(self, keys: list[str], raws: list[int], values: list[str]) -> None:
         if keys:
             self._writer.write_table(pa.table({"key": pa.array(keys, pa.string()),
                                                "raw": pa.array(raws, pa.uint64()),
-                                               "values": pa.array(values, pa.string())},
+                                               "values": pa.array(values, pa.string()),
+                                               "khash": pa.array(key_hashes(keys), pa.uint64())},
                                               schema=SCHEMA))
 
     def write_table(self, table: pa.Table) -> None:

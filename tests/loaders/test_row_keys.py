@@ -1,0 +1,96 @@
+"""The compact structures behind a load's diff: raw row hashes, keys taken, old rows by key."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pytest
+
+from creditgraph.loaders import run, seen
+from creditgraph.loaders.seen import SeenKeys
+from creditgraph.loaders.state import SCHEMA, key_hashes
+
+
+def _frame(rows: list[list[str]]) -> pd.DataFrame:
+    return pd.DataFrame(rows, columns=["a", "b", "c"], dtype="str")
+
+
+def test_raw_hashes_tell_rows_apart_even_with_the_separator_inside_a_cell():
+    sep = run._CELL_SEP
+    rows = [["x", "y", "z"], ["x" + sep + "y", "", "z"], ["x", sep + "y", "z"], ["x", "y", "z"],
+            ["x\\", "u", "z"], ["x" + sep, "", "z"], ["", "", ""]]
+    hashes = run._raw_hashes(_frame(rows)).tolist()
+    assert hashes[0] == hashes[3]
+    assert len({h for i, h in enumerate(hashes) if i != 3}) == len(rows) - 1
+    # a row hashes the same whatever else its frame holds, when no cell holds the separator
+    clean = [["x", "y", "z"], ["1", "2", "3"]]
+    assert run._raw_hashes(_frame(clean)).tolist()[0] == run._raw_hashes(_frame(clean[:1])).tolist()[0]
+    assert run._raw_hashes(_frame([])).tolist() == []
+
+
+def test_seen_keys_across_chunks():
+    keys = SeenKeys()
+    keys.prepare(["a", "b", "a"])
+    assert keys.get("a", 0) is None
+    keys.add("a", 11)
+    assert keys.get("a", 2) == 11  # taken earlier in the same chunk
+    keys.end_chunk()
+    keys.prepare(["b", "a", "c"])
+    assert [keys.get("b", 0), keys.get("a", 1), keys.get("c", 2)] == [None, 11, None]
+    keys.add("c", -5)
+    keys.end_chunk()
+    assert keys.contains(["a", "b", "c", "d"]).tolist() == [True, False, True, False]
+    assert len(keys) == 2
+
+
+def test_seen_keys_stay_exact_when_first_hashes_clash(monkeypatch):
+    """Keys whose first hashes are equal are kept as strings, and told apart."""
+    monkeypatch.setattr(seen, "key_hashes", lambda ks: np.zeros(len(ks), dtype=np.uint64))
+    keys = SeenKeys()
+    keys.prepare(["a", "b"])
+    keys.add("a", 1)
+    keys.add("b", 2)
+    keys.end_chunk()
+    keys.prepare(["b", "c", "a"])
+    assert [keys.get("b", 0), keys.get("c", 1), keys.get("a", 2)] == [2, None, 1]
+    keys.end_chunk()
+    assert keys.extra_keys() == ["b"]
+    assert keys.contains(["a", "b", "c"]).tolist() == [True, True, False]
+
+
+def _old(keys: list[str]) -> run._OldRows:
+    table = pa.table({"key": keys, "raw": pa.array(range(len(keys)), pa.uint64()),
+                      "values": [f'{{"n": {i}}}' for i in range(len(keys))],
+                      "khash": pa.array(key_hashes(keys), pa.uint64())}, schema=SCHEMA)
+    return run._OldRows(table)
+
+
+def test_old_rows_found_by_key_last_row_wins():
+    old = _old(["k1", "k2", "k1", "k3"])
+    assert old.find(["k3", "k1", "nope", "k2"]) == [3, 2, None, 1]
+    assert old.values(2) == {"n": 2}
+    assert old.keys_at(np.array([0, 3])) == ["k1", "k3"]
+
+
+def test_old_rows_hash_clash_falls_back_to_an_exact_scan(monkeypatch):
+    old = _old(["k1", "k2"])
+    # A key whose khash equals k1's but which is not k1 is not taken for k1.
+    monkeypatch.setattr(run, "key_hashes", lambda ks: key_hashes(["k1"] * len(ks)))
+    assert old.find(["k2", "zz"]) == [1, None]
+
+
+def test_old_rows_taken_by_this_load():
+    old = _old(["k1", "k2", "k3"])
+    keys = SeenKeys()
+    keys.prepare(["k3"])
+    keys.add("k3", 1)
+    keys.end_chunk()
+    assert old.taken(keys).tolist() == [False, False, True]
+
+
+@pytest.mark.parametrize("n", [0, 1, 5])
+def test_key_hashes_are_stable(n):
+    keys = [f"key{i}" for i in range(n)]
+    assert key_hashes(keys).tolist() == key_hashes(list(keys)).tolist()
+    assert key_hashes(keys).dtype == np.uint64
