@@ -466,24 +466,37 @@ def _list_entry(r: _Row, source: str) -> Normalised:
     return Normalised(str(entry_id), values)
 
 
+@cache
+def _rel_readers(table: str) -> tuple[tuple[str, str, tuple], ...]:
+    """How each property column of a relationship table is read: (column, _Row method, its
+    arguments), worked out once per table rather than once per cell."""
+    rel_type = REL_TABLES[table]
+    readers: list[tuple[str, str, tuple]] = []
+    for column in _TABLE_COLUMNS[table][4:]:
+        if column in ("since", "until", "date", "valid_until"):
+            readers.append((column, "date", (column == "date",)))
+        elif column == "ratio":
+            readers.append((column, "number", (True, 0, 1)))
+        elif column == "amount":
+            readers.append((column, "number", (False, 0, None)))
+        elif column == "role":
+            readers.append((column, "enum", (_values(rel_type, "role"), True)))
+        elif column == "id":
+            readers.append((column, "text", (True,)))
+        else:
+            readers.append((column, "text", (False,)))
+    return tuple(readers)
+
+
 def _relationship(table: str):
     rel_type = REL_TABLES[table]
 
     def normalise_rel(r: _Row, source: str) -> Normalised:
-        values: dict[str, object] = {c: r.text(c) for c in ("from_kind", "from_id", "to_kind", "to_id")}
-        for column in _TABLE_COLUMNS[table][4:]:
-            if column in ("since", "until", "date", "valid_until"):
-                values[column] = r.date(column, required=column == "date")
-            elif column == "ratio":
-                values[column] = r.number(column, required=True, low=0, high=1)
-            elif column == "amount":
-                values[column] = r.number(column, low=0)
-            elif column == "role":
-                values[column] = r.enum(column, _values(rel_type, "role"), required=True)
-            elif column == "id":
-                values[column] = r.text(column, required=True)
-            else:
-                values[column] = r.text(column)
+        text = r.text
+        values: dict[str, object] = {"from_kind": text("from_kind"), "from_id": text("from_id"),
+                                     "to_kind": text("to_kind"), "to_id": text("to_id")}
+        for column, how, args in _rel_readers(table):
+            values[column] = getattr(r, how)(column, *args)
         # Resolve endpoints now so that a bad code is quarantined, not written.
         ends = _endpoints(table, values, source, r.reasons)
         r.check()
