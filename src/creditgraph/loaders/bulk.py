@@ -57,10 +57,11 @@ from creditgraph.loaders.tables import (
     RelFact,
 )
 
-#: bytes of blobs per GRAPH.BULK call: large enough that a call's overhead is nothing (about
-#: 140 calls at 1M enterprises), small enough that the blobs in flight (the call being built, the
-#: queued one, the one being sent and its copy in the client) stay near 100 MB
-CALL_BYTES = 16 << 20
+#: bytes of blobs per GRAPH.BULK call: far below the engine's 512 MB argument and 1 GB query
+#: limits. The engine's work per call grows with the graph, so fewer, larger calls cost it less:
+#: at 1M enterprises 16 MB calls (118) took 100 s of engine CPU, 48 MB calls (40) 59 s, for
+#: about 150 MB more in flight in the loader (bench/RESULTS.md)
+CALL_BYTES = 48 << 20
 
 _PACK_D = struct.Struct("<d").pack
 _PACK_Q = struct.Struct("<q").pack
