@@ -362,3 +362,41 @@ def test_real_codes_parse():
     assert labels[("92", "Enterprise")] > 500
     # issued codes whose organisation code has a wrong check digit exist, but are rare
     assert len(org_code_bad) <= 0.001 * sum(labels.values())
+
+
+_USCC_LIKE = st.text(alphabet=ids.USCC_ALPHABET + "IOZSVaxz中 -", min_size=16, max_size=19)
+
+
+@st.composite
+def _near_valid_uscc(draw) -> str:
+    """A valid code of a random authority/category, sometimes with one character replaced."""
+    authority = draw(st.sampled_from(sorted(ids.AUTHORITIES)))
+    category = draw(st.sampled_from(sorted(ids.AUTHORITIES[authority].categories)))
+    region = draw(st.text(alphabet="0123456789", min_size=6, max_size=6))
+    body = draw(st.text(alphabet=ids.USCC_ALPHABET, min_size=9, max_size=9))
+    head = authority + category + region + body
+    code = head + ids._uscc_check(head + "0")
+    if draw(st.booleans()):
+        i = draw(st.integers(0, 17))
+        code = code[:i] + draw(st.sampled_from(ids.USCC_ALPHABET + "Ia")) + code[i + 1:]
+    return code
+
+
+@given(st.one_of(_USCC_LIKE, _near_valid_uscc()))
+def test_uscc_fast_path_agrees_with_the_checks_that_explain(code):
+    """uscc_problem's C-level shortcut for valid codes says what the full checks say."""
+    full = re.compile(r"(?!)")  # matches nothing: every code takes the explaining path
+    fast = ids.uscc_problem.__wrapped__(code)
+    saved, ids._USCC_SHAPE = ids._USCC_SHAPE, full
+    try:
+        slow = ids.uscc_problem.__wrapped__(code)
+    finally:
+        ids._USCC_SHAPE = saved
+    assert fast == slow
+
+
+@given(st.text(alphabet=ids.USCC_ALPHABET, min_size=17, max_size=17))
+def test_uscc_check_character_is_stdnums(head):
+    from stdnum.cn import uscc
+
+    assert ids._uscc_check(head + "0") == uscc.calc_check_digit(head)

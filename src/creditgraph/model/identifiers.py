@@ -19,6 +19,7 @@ first, so a problem found after that is a problem with the number itself.
 from __future__ import annotations
 
 import hmac
+import re
 import unicodedata
 from dataclasses import dataclass
 from datetime import date
@@ -39,6 +40,12 @@ USCC_FORBIDDEN = "IOZSV"
 _USCC_CHARS = frozenset(USCC_ALPHABET)
 _USCC_VALUE = {c: i for i, c in enumerate(USCC_ALPHABET)}
 _USCC_WEIGHTS = (1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28)
+#: the weights are 3**i mod 31, so the weighted sum is a number in base 3 (mod 31), and equally
+#: in base 34 (34 = 3 mod 31), where every character value 0-30 is one digit: int() computes
+#: it in C. This table turns each USCC character into the base-34 digit of its value.
+_USCC_TO_BASE34 = str.maketrans(USCC_ALPHABET, "0123456789abcdefghijklmnopqrstu")
+#: 18 characters of the alphabet with a digit region (characters 3-8): a well-formed code
+_USCC_SHAPE = re.compile(r"[0-9A-HJ-NP-RTUW-Y]{2}[0-9]{6}[0-9A-HJ-NP-RTUW-Y]{10}")
 
 SubjectLabel = Literal["Enterprise", "Organisation"]
 
@@ -173,6 +180,12 @@ def uscc_problem(code: str) -> str | None:
     """
     if not isinstance(code, str):
         return f"expected text, got {type(code).__name__}"
+    # The common case, a valid code, checked in C; anything else goes through the checks
+    # below, which say what is wrong.
+    if _USCC_SHAPE.fullmatch(code) and code[17] == _uscc_check(code):
+        authority = AUTHORITIES.get(code[0])
+        if authority is not None and code[1] in authority.categories:
+            return None
     n = len(code)
     if n != 18:
         if n == 0:
@@ -213,7 +226,7 @@ def _uscc_check(code: str) -> str:
     """The MOD 31-3 check character of a code already known to be 18 USCC characters: the same
     as ``stdnum.cn.uscc.calc_check_digit(code[:17])`` without its cleaning, which loaders pay
     for millions of times."""
-    total = sum(_USCC_VALUE[c] * w for c, w in zip(code, _USCC_WEIGHTS))
+    total = int(code[16::-1].translate(_USCC_TO_BASE34), 34)
     return USCC_ALPHABET[(31 - total) % 31]
 
 
