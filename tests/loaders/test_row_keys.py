@@ -94,3 +94,25 @@ def test_key_hashes_are_stable(n):
     keys = [f"key{i}" for i in range(n)]
     assert key_hashes(keys).tolist() == key_hashes(list(keys)).tolist()
     assert key_hashes(keys).dtype == np.uint64
+
+
+def test_a_state_from_before_khash_gets_it_on_reading(tmp_path):
+    """Parquet files written before the khash column existed are read with it added."""
+    import json
+
+    import pyarrow.parquet as pq
+
+    from creditgraph.loaders.state import SourceState
+
+    current = tmp_path / "state" / "g" / "src" / "current"
+    current.mkdir(parents=True)
+    (current / "state.json").write_text(json.dumps({"as_of": "2025-01-31", "run_id": "r1",
+                                                    "fingerprint": "f"}))
+    old_schema = pa.schema([("key", pa.string()), ("raw", pa.uint64()), ("values", pa.string())])
+    pq.write_table(pa.table({"key": ["a", "b"], "raw": pa.array([1, 2], pa.uint64()),
+                             "values": ["{}", "{}"]}, schema=old_schema),
+                   current / "enterprises.parquet")
+    table = SourceState.open(tmp_path, "g", "src").table("enterprises")
+    assert table.schema == SCHEMA
+    assert table.column("khash").to_pylist() == key_hashes(["a", "b"]).tolist()
+    assert run._OldRows(table).find(["b", "a"]) == [1, 0]
