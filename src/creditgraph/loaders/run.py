@@ -862,7 +862,9 @@ def _read_lookups(root: Path, mapping: Mapping, encoding: str | None) -> dict[st
 
 
 def _now() -> str:
-    return dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
+    # Milliseconds: two loads of a small snapshot start within one second, and the load history
+    # is listed by start time.
+    return dt.datetime.now(dt.UTC).isoformat(timespec="milliseconds")
 
 
 @dataclass
