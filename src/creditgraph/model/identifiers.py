@@ -404,6 +404,7 @@ def is_valid_resident_id(id_number: str) -> bool:
     return resident_id_problem(id_number) is None
 
 
+@lru_cache(maxsize=1 << 13)  # a few thousand codes were ever assigned; numdb is slow to ask
 def _address_code_known(code: str) -> bool:
     if regions.is_sichuan(code):
         return True
