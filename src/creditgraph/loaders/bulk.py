@@ -39,15 +39,14 @@ batch size.
 from __future__ import annotations
 
 import math
-import queue
 import struct
-import threading
 from array import array
 from collections import defaultdict
 from collections.abc import Iterable
 from functools import cache
 
 from creditgraph.exc import EngineError
+from creditgraph.loaders.sender import Sender
 from creditgraph.loaders.tables import (
     LAST_TABLE,
     NODE_TABLES,
@@ -237,11 +236,8 @@ class BulkWriter:
         self._sent_nodes = 0
         self._begun = False
         self._closed = False
-        self._queue: queue.Queue = queue.Queue(maxsize=1)
-        self._error: BaseException | None = None
         backend.drop_graph(self.scratch)  # a killed build of this source left it
-        self._thread = threading.Thread(target=self._work, name="creditgraph-bulk", daemon=True)
-        self._thread.start()
+        self._sender = Sender(self._insert, maxsize=1, name="creditgraph-bulk")
 
     # -- tables ------------------------------------------------------------------------------
 
@@ -304,7 +300,7 @@ class BulkWriter:
 
     def upsert(self, facts: Iterable[Fact]) -> None:
         """Add facts to the graph being built."""
-        self._raise_if_failed()
+        self._sender.raise_if_failed()
         retired = self._retired
         held = self._held
         stub = self._stub
@@ -385,44 +381,19 @@ class BulkWriter:
             edge_args.append(b"".join(parts))
         begin = not self._begun
         self._begun = True
-        job = (begin, blobs.node_count, blobs.edge_count, node_args, edge_args)
-        while True:
-            self._raise_if_failed()
-            try:
-                self._queue.put(job, timeout=0.5)
-                return
-            except queue.Full:
-                continue
+        self._sender.put((begin, blobs.node_count, blobs.edge_count, node_args, edge_args))
 
-    def _work(self) -> None:
-        while True:
-            job = self._queue.get()
-            if job is None:
-                return
-            if self._error is not None:
-                continue
-            begin, nodes, edges, node_args, edge_args = job
-            try:
-                self.backend.bulk_insert(self.scratch, nodes, edges, node_args, edge_args,
-                                         begin=begin)
-                if begin:
-                    # Indexes and constraints made now are kept up to date by the engine while
-                    # this process prepares the next blobs, instead of built at the end.
-                    self.backend.sibling(self.scratch).bootstrap_schema()
-                self.statements += 1
-                if self._on_written:
-                    self._on_written(nodes + edges)
-            except BaseException as exc:  # noqa: BLE001 - handed to the producer thread
-                self._error = exc
-
-    def _raise_if_failed(self) -> None:
-        if self._error is not None:
-            raise self._error
-
-    def _drain(self) -> None:
-        self._queue.put(None)
-        self._thread.join()
-        self._raise_if_failed()
+    def _insert(self, job: tuple) -> None:
+        """One GRAPH.BULK call (in the sender's thread)."""
+        begin, nodes, edges, node_args, edge_args = job
+        self.backend.bulk_insert(self.scratch, nodes, edges, node_args, edge_args, begin=begin)
+        if begin:
+            # Indexes and constraints made now are kept up to date by the engine while this
+            # process prepares the next blobs, instead of built at the end.
+            self.backend.sibling(self.scratch).bootstrap_schema()
+        self.statements += 1
+        if self._on_written:
+            self._on_written(nodes + edges)
 
     # -- the end -----------------------------------------------------------------------------
 
@@ -448,7 +419,8 @@ class BulkWriter:
                               hint="run the load again (it then merges into what is there)")
         runs = [("LoadRun", props) for props in target.load_run_records()]
         self._send_blobs(runs)
-        self._drain()
+        self._sender.join()
+        self._sender.raise_if_failed()
         if self._begun:
             target.replace_graph_with(self.scratch)
             self._begun = False
@@ -479,13 +451,7 @@ class BulkWriter:
     def abort(self) -> None:
         """Stop and drop the scratch graph (after an error)."""
         self._closed = True
-        while True:
-            try:
-                self._queue.get_nowait()
-            except queue.Empty:
-                break
-        self._queue.put(None)
-        self._thread.join(timeout=120)
+        self._sender.stop(timeout=120)
         try:
             self.backend.drop_graph(self.scratch)
         except EngineError:

@@ -9,8 +9,6 @@ point and run again ends with the same graph.
 
 from __future__ import annotations
 
-import queue
-import threading
 import time
 from collections import defaultdict
 from collections.abc import Iterable
@@ -19,6 +17,7 @@ from functools import cache
 from creditgraph import settings
 from creditgraph.exc import EngineError, EngineUnavailable
 from creditgraph.graph.base import GraphBackend
+from creditgraph.loaders.sender import Sender
 from creditgraph.loaders.tables import Fact, NodeFact, NodeRef
 
 _RETRIES = 3
@@ -122,13 +121,10 @@ class FactWriter:
         # that the loader reads on while the engine writes them: with 4 it waited at each
         # table's end (an incremental load at 100k: 2.4-3.1 s -> 1.9-2.0 s). At most 16
         # batches of batch_size rows are held.
-        self._queue: queue.Queue = queue.Queue(maxsize=16)
-        self._error: BaseException | None = None
         self._on_written = on_written
         self.statements = 0
         self.retries = 0
-        self._thread = threading.Thread(target=self._work, name="creditgraph-writer", daemon=True)
-        self._thread.start()
+        self._sender = Sender(self._write_job, maxsize=16, name="creditgraph-writer")
 
     # -- producer side -----------------------------------------------------------------------
 
@@ -192,52 +188,25 @@ class FactWriter:
             self._send(cypher, self._pending.pop(cypher))
 
     def _send(self, cypher: str, rows: list[dict]) -> None:
-        self._raise_if_failed()
-        while True:
-            try:
-                self._queue.put((cypher, rows), timeout=0.5)
-                return
-            except queue.Full:
-                self._raise_if_failed()
-
-    def _raise_if_failed(self) -> None:
-        if self._error is not None:
-            raise self._error
+        self._sender.put((cypher, rows))
 
     def close(self) -> None:
         """Flush, wait for the writer thread, and raise its error if it had one."""
         try:
             self.flush()
         finally:
-            self._queue.put(None)
-            self._thread.join()
-        self._raise_if_failed()
+            self._sender.join()
+        self._sender.raise_if_failed()
 
     def abort(self) -> None:
         """Stop the writer thread without flushing (after an error on the producer side)."""
         self._pending.clear()
-        while True:
-            try:
-                self._queue.get_nowait()
-            except queue.Empty:
-                break
-        self._queue.put(None)
-        self._thread.join(timeout=60)
+        self._sender.stop(timeout=60)
 
     # -- writer thread -----------------------------------------------------------------------
 
-    def _work(self) -> None:
-        while True:
-            item = self._queue.get()
-            if item is None:
-                return
-            if self._error is not None:
-                continue
-            cypher, rows = item
-            try:
-                self._write(cypher, rows)
-            except BaseException as exc:  # handed to the producer thread
-                self._error = exc
+    def _write_job(self, job: tuple[str, list[dict]]) -> None:
+        self._write(*job)
 
     def _write(self, cypher: str, rows: list[dict]) -> None:
         for attempt in range(_RETRIES + 1):
