@@ -31,7 +31,7 @@ from creditgraph import settings
 from creditgraph.exc import CreditgraphError, EngineError
 from creditgraph.graph.falkordb_backend import FalkorDBBackend
 from creditgraph.loaders import bulk
-from creditgraph.loaders.run import Loader
+from creditgraph.loaders.run import Loader, Progress
 from creditgraph.loaders.state import SourceState, graph_id
 
 SAMPLE = REPO / "sample_data" / "generated"
@@ -177,13 +177,8 @@ def test_a_graph_with_data_is_merged_into_not_rebuilt(graph, tmp_path):
     assert graph.read("MATCH (n:Subject {sid: 'kept'}) RETURN count(n) AS c")[0]["c"] == 1
 
 
-def _probe(on_call):
-    class Probe:
-        def start(self, total): ...
-        def file(self, name): ...
-        def advance(self, n, rows): ...
-        def phase(self, text): ...
-
+def _probe(on_call) -> Progress:
+    class Probe(Progress):
         def written(self, rows):
             on_call()
 

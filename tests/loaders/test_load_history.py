@@ -14,7 +14,7 @@ from tests.loaders.graph_dump import dump
 
 from creditgraph.exc import InputError
 from creditgraph.graph.falkordb_backend import FalkorDBBackend
-from creditgraph.loaders.run import Loader
+from creditgraph.loaders.run import Loader, Progress
 
 
 @pytest.fixture(scope="module")
@@ -127,12 +127,7 @@ def test_engine_killed_mid_load_recovers(engine, snapshots, tmp_path, monkeypatc
     target = _fresh(engine, "kill_target")
     written = []
 
-    class Probe:
-        def start(self, total): ...
-        def file(self, name): ...
-        def advance(self, n, rows): ...
-        def phase(self, text): ...
-
+    class Probe(Progress):
         def written(self, rows):
             written.append(rows)
             if len(written) == 2:
