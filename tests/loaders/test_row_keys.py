@@ -9,7 +9,7 @@ import pytest
 
 from creditgraph.loaders import run, seen
 from creditgraph.loaders.seen import SeenKeys
-from creditgraph.loaders.state import SCHEMA, key_hashes
+from creditgraph.loaders.state import SCHEMA, OldTable, Segment, key_hashes
 
 
 def _frame(rows: list[list[str]]) -> pd.DataFrame:
@@ -27,6 +27,21 @@ def test_raw_hashes_tell_rows_apart_even_with_the_separator_inside_a_cell():
     clean = [["x", "y", "z"], ["1", "2", "3"]]
     assert run._raw_hashes(_frame(clean)).tolist()[0] == run._raw_hashes(_frame(clean[:1])).tolist()[0]
     assert run._raw_hashes(_frame([])).tolist() == []
+
+
+def test_a_csv_with_the_separator_in_a_cell_is_hashed_with_the_check(tmp_path):
+    """A CSV reader skips the per-cell check only while its file has shown no separator."""
+    from creditgraph.loaders.mapping import canonical_mapping
+
+    entry = canonical_mapping().files[0]
+    sep = run._CELL_SEP
+    path = tmp_path / "t.csv"
+    for text, flagged in (("a,b\nx,y\n", True), (f"a,b\nx{sep},y\nx,{sep}y\n", False)):
+        path.write_text(text, encoding="utf-8")
+        frames = list(run._csv_frames(path, "csv", entry, "utf-8", []))
+        assert [f.attrs["no_cell_sep"] for f, _, _ in frames] == [flagged]
+        hashes = run._raw_hashes(frames[0][0]).tolist()
+        assert len(set(hashes)) == len(hashes)
 
 
 def test_seen_keys_across_chunks():
@@ -59,11 +74,12 @@ def test_seen_keys_stay_exact_when_first_hashes_clash(monkeypatch):
     assert keys.contains(["a", "b", "c"]).tolist() == [True, True, False]
 
 
-def _old(keys: list[str]) -> run._OldRows:
+def _old(keys: list[str], alive: list[bool] | None = None) -> run._OldRows:
     table = pa.table({"key": keys, "raw": pa.array(range(len(keys)), pa.uint64()),
                       "values": [f'{{"n": {i}}}' for i in range(len(keys))],
                       "khash": pa.array(key_hashes(keys), pa.uint64())}, schema=SCHEMA)
-    return run._OldRows(table)
+    mask = np.ones(len(keys), dtype=bool) if alive is None else np.array(alive)
+    return run._OldRows(OldTable(table, mask, [Segment("t.parquet")], [len(keys)]))
 
 
 def test_old_rows_found_by_key_last_row_wins():
@@ -71,6 +87,18 @@ def test_old_rows_found_by_key_last_row_wins():
     assert old.find(["k3", "k1", "nope", "k2"]) == [3, 2, None, 1]
     assert old.values(2) == {"n": 2}
     assert old.keys_at(np.array([0, 3])) == ["k1", "k3"]
+
+
+def test_old_rows_not_current_are_not_found():
+    """Rows a segment's mask drops are history of the state file, not previous rows."""
+    old = _old(["k1", "k2", "k1", "k3"], alive=[True, True, False, False])
+    assert old.find(["k3", "k1", "k2"]) == [None, 0, 1]
+    keys = SeenKeys()
+    keys.prepare(["k3", "k1"])
+    keys.add("k3", 1)
+    keys.add("k1", 1)
+    keys.end_chunk()
+    assert old.taken(keys).tolist() == [True, False, False, False]
 
 
 def test_old_rows_hash_clash_falls_back_to_an_exact_scan(monkeypatch):
@@ -112,7 +140,7 @@ def test_a_state_from_before_khash_gets_it_on_reading(tmp_path):
     pq.write_table(pa.table({"key": ["a", "b"], "raw": pa.array([1, 2], pa.uint64()),
                              "values": ["{}", "{}"]}, schema=old_schema),
                    current / "enterprises.parquet")
-    table = SourceState.open(tmp_path, "g", "src").table("enterprises")
-    assert table.schema == SCHEMA
-    assert table.column("khash").to_pylist() == key_hashes(["a", "b"]).tolist()
-    assert run._OldRows(table).find(["b", "a"]) == [1, 0]
+    old = SourceState.open(tmp_path, "g", "src").table("enterprises")
+    assert old.table.schema == SCHEMA
+    assert old.table.column("khash").to_pylist() == key_hashes(["a", "b"]).tolist()
+    assert run._OldRows(old).find(["b", "a"]) == [1, 0]

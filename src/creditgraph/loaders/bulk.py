@@ -42,7 +42,7 @@ import math
 import struct
 from array import array
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Sequence
 from functools import cache
 
 from creditgraph.exc import EngineError
@@ -342,6 +342,34 @@ class BulkWriter:
                 self._after.append(("upsert", [fact], None))
                 continue
             self._blobs.add_node(vid, _label_text(ref.labels), props)
+        self._maybe_send()
+
+    def add_edges(self, rel_type: str, label_sets: Sequence[tuple[str, ...]],
+                  start_labels: Sequence[int], start_values: Sequence[str],
+                  end_labels: Sequence[int], end_values: Sequence[str],
+                  names: Sequence[tuple[str, ...]], data: Sequence[bytes],
+                  ref: Callable[[int, int], NodeRef]) -> None:
+        """Relationships given column by column (``loaders.columnar``): what ``upsert`` does
+        with their RelFacts. Endpoints are subjects by ``sid``: a label set (an index into
+        ``label_sets``) and a key value; one not met before is made from ``ref(i, side)``."""
+        self._sender.raise_if_failed()
+        if self._retired & set(label_sets):
+            raise AssertionError("subjects are never retired (LAST_TABLE)")
+        maps = [self._ids[(labels, "sid")] for labels in label_sets]
+        held = self._held
+        add = self._blobs.add_edge_encoded
+        for i, (sl, sv, el, ev, nm, d) in enumerate(zip(start_labels, start_values, end_labels,
+                                                         end_values, names, data)):
+            start = maps[sl].get(sv)
+            if start is None:
+                start = self._stub(ref(i, 0))
+            end = maps[el].get(ev)
+            if end is None:
+                end = self._stub(ref(i, 1))
+            if held and (start in held or end in held):
+                self._held_edges.append((rel_type, start, end, nm, d))
+            else:
+                add(rel_type, start, end, nm, d)
         self._maybe_send()
 
     def close_facts(self, facts: Iterable[Fact], extra: dict[str, dict] | None = None) -> None:

@@ -17,6 +17,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+import pyarrow as pa
+
 from creditgraph.exc import InputError
 
 FORMATS = ("csv", "tsv", "xlsx", "jsonl")
@@ -113,23 +115,46 @@ class Utf8Stream(io.RawIOBase):
         super().__init__()
         self._fh = open(path, "rb")
         self._decoder = codecs.getincrementaldecoder(encoding)(errors="replace")
+        # UTF-8 input that is valid passes through as it is: decoding and encoding again cost
+        # more than reading the CSV (about a second per 500 MB).
+        self._utf8 = codecs.lookup(encoding).name == "utf-8"
+        self._carry = b""
         self._chunk = chunk
         self._buffer = b""
         self._eof = False
         #: whether any byte could not be decoded
         self.replaced = False
+        #: whether the text so far holds the ASCII unit separator (see run._raw_hashes)
+        self.unit_separator = False
 
     def readable(self) -> bool:
         return True
+
+    def _convert(self, raw: bytes) -> bytes:
+        if self._utf8:
+            data = self._carry + raw
+            cut = len(data) if self._eof else _complete_utf8(data)
+            head, self._carry = data[:cut], data[cut:]
+            if _is_utf8(head):
+                # A U+FFFD in the input reads as a replaced byte, as through the decoder.
+                if b"\xef\xbf\xbd" in head:
+                    self.replaced = True
+                return head
+            # Whole characters only: decoded on their own, as the incremental decoder would.
+            text = head.decode("utf-8", errors="replace")
+        else:
+            text = self._decoder.decode(raw, final=self._eof)
+        if "\ufffd" in text:
+            self.replaced = True
+        return text.encode("utf-8")
 
     def readinto(self, target) -> int:
         while not self._buffer and not self._eof:
             raw = self._fh.read(self._chunk)
             self._eof = not raw
-            text = self._decoder.decode(raw, final=self._eof)
-            if "\ufffd" in text:
-                self.replaced = True
-            self._buffer = text.encode("utf-8")
+            self._buffer = self._convert(raw)
+            if not self.unit_separator and b"\x1f" in self._buffer:
+                self.unit_separator = True
         n = min(len(target), len(self._buffer))
         target[:n] = self._buffer[:n]
         self._buffer = self._buffer[n:]
@@ -138,6 +163,28 @@ class Utf8Stream(io.RawIOBase):
     def close(self) -> None:
         self._fh.close()
         super().close()
+
+
+def _is_utf8(data: bytes) -> bool:
+    """Whether ``data`` is valid UTF-8 (checked by arrow in C, no Python string made)."""
+    offsets = pa.array([0, len(data)], pa.int32()).buffers()[1]
+    try:
+        pa.Array.from_buffers(pa.string(), 1, [None, offsets, pa.py_buffer(data)]).validate(full=True)
+    except pa.ArrowInvalid:
+        return False
+    return True
+
+
+def _complete_utf8(data: bytes) -> int:
+    """The length of ``data`` without a UTF-8 character cut off at its end."""
+    n = len(data)
+    for back in range(1, min(4, n) + 1):
+        lead = data[n - back]
+        if lead & 0xC0 == 0x80:
+            continue  # a continuation byte: look further back for the lead
+        need = 2 if lead & 0xE0 == 0xC0 else 3 if lead & 0xF0 == 0xE0 else 4 if lead & 0xF8 == 0xF0 else 1
+        return n - back if back < need else n
+    return n
 
 
 def _clean_header(names: list[str]) -> list[str]:

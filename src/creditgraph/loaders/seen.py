@@ -58,6 +58,10 @@ class SeenKeys:
         """Take ``key`` (not taken before) for a row with values ``digest``."""
         self._chunk[key] = digest
 
+    def add_many(self, keys: list[str], digests: list[int]) -> None:
+        """``add`` for each key (none taken before, all different)."""
+        self._chunk.update(zip(keys, digests))
+
     def end_chunk(self) -> None:
         """Move the chunk's keys into the arrays."""
         chunk, self._chunk = self._chunk, {}
