@@ -72,6 +72,12 @@ class GraphBackend(ABC):
               timeout: float | None = None) -> WriteSummary:
         """Run a statement that may write, in one transaction."""
 
+    def prepare_params(self, params: Mapping[str, Any]) -> Mapping[str, Any]:
+        """``params`` in the form ``write`` sends fastest (the embedded engine: as Cypher
+        literal text), so that a loader can prepare the next batch while one is written. Only
+        ever passed to this backend's ``write``."""
+        return params
+
     def write_batches(self, cypher: str, rows: Iterable[Mapping[str, Any]], *,
                       batch_size: int | None = None, param: str = "rows",
                       extra: Mapping[str, Any] | None = None,

@@ -121,7 +121,9 @@ class _Literal:
 def _header_params(params: Mapping[str, Any] | None) -> dict[str, Any] | None:
     if not params:
         return None
-    return {k: _Literal(cypher_literal(v, k)) for k, v in params.items()}
+    # A value prepared before (prepare_params) is literal text already.
+    return {k: v if type(v) is _Literal else _Literal(cypher_literal(v, k))
+            for k, v in params.items()}
 
 
 def _timeout_ms(timeout: float | None) -> int | None:
@@ -172,6 +174,9 @@ class FalkorDBBackend(GraphBackend):
         return cls(db, graph, kind="falkordb", address=address)
 
     # -- running statements ------------------------------------------------------------------
+
+    def prepare_params(self, params: Mapping[str, Any]) -> Mapping[str, Any]:
+        return _header_params(params) or {}
 
     def _run(self, cypher: str, params: Mapping[str, Any] | None, timeout: float | None,
              read_only: bool):

@@ -428,6 +428,9 @@ class BulkWriter:
     def flush(self) -> None:
         """Nothing to do: blobs are sent when full and at ``close()``."""
 
+    def flush_if_idle(self) -> None:
+        """Nothing to do (see flush)."""
+
     def close(self) -> None:
         """Send the rest, swap the new graph in, create the schema, write what is left."""
         if self._closed:

@@ -689,6 +689,7 @@ class Loader:
                     if len(new_keys) >= BATCH_ROWS:
                         fresh.write(new_keys, new_raw, new_values)
                         new_keys, new_raw, new_values = [], [], []
+                writer.flush_if_idle()
                 kept = olds_u[candidate]
                 kept = kept[keeper[kept] >= 0]  # not taken by a changed row after all
                 keeper[olds_u] = -1

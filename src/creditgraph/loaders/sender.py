@@ -33,6 +33,10 @@ class Sender:
             except queue.Full:
                 self.raise_if_failed()
 
+    def idle(self) -> bool:
+        """Whether no job is queued or in hand."""
+        return self._queue.unfinished_tasks == 0
+
     def raise_if_failed(self) -> None:
         """Raise the error a job raised in the thread, if one did."""
         if self._error is not None:
@@ -50,17 +54,20 @@ class Sender:
                 self._queue.get_nowait()
             except queue.Empty:
                 break
+            self._queue.task_done()
         self._queue.put(None)
         self._thread.join(timeout=timeout)
 
     def _work(self) -> None:
         while True:
             job = self._queue.get()
-            if job is None:
-                return
-            if self._error is not None:
-                continue
             try:
+                if job is None:
+                    return
+                if self._error is not None:
+                    continue
                 self._handle(job)
             except BaseException as exc:  # noqa: BLE001 - handed to the producer thread
                 self._error = exc
+            finally:
+                self._queue.task_done()
