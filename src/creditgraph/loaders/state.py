@@ -174,7 +174,7 @@ class StateWriter:
         self.scratch.mkdir(parents=True)
         self.tables: dict[str, list[Segment]] = {}
 
-    def open_table(self, name: str) -> "TableWriter":
+    def open_table(self, name: str) -> TableWriter:
         """A writer of table ``name``: its new rows chunk by chunk, then the old rows it keeps."""
         return TableWriter(self, name)
 

@@ -60,15 +60,22 @@ def _as_array(codes: pa.Array | pa.ChunkedArray) -> pa.Array:
     return codes.cast(pa.string())
 
 
-def valid_usccs(codes: pa.Array | pa.ChunkedArray) -> np.ndarray:
-    """For each code, whether it is a valid USCC exactly as given (null: no)."""
+def _well_formed(codes: pa.Array | pa.ChunkedArray, pattern: str
+                 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Which codes match ``pattern`` (18 ASCII characters), their positions, and their bytes
+    as an (n, 18) matrix."""
     codes = _as_array(codes)
-    ok = pc.fill_null(pc.match_substring_regex(codes, _USCC_PATTERN), False).to_numpy(
+    ok = pc.fill_null(pc.match_substring_regex(codes, pattern), False).to_numpy(
         zero_copy_only=False)
     rows = np.flatnonzero(ok)
+    return ok, rows, _fixed_width_bytes(codes.take(pa.array(rows)), 18)
+
+
+def valid_usccs(codes: pa.Array | pa.ChunkedArray) -> np.ndarray:
+    """For each code, whether it is a valid USCC exactly as given (null: no)."""
+    ok, rows, m = _well_formed(codes, _USCC_PATTERN)
     if not len(rows):
         return ok
-    m = _fixed_width_bytes(codes.take(pa.array(rows)), 18)
     values = _USCC_VALUE[m]
     expected = (31 - (values[:, :17] @ _USCC_WEIGHTS) % 31) % 31
     prefix = (m[:, 0].astype(np.int64) << 8) | m[:, 1]
@@ -81,13 +88,9 @@ def valid_resident_ids(numbers: pa.Array | pa.ChunkedArray, *, today: date | Non
     """For each number, whether it is a valid 18-digit resident ID number exactly as given
     (birth date real, not in the future, not before 1880; check character; an address code
     GB/T 2260 has assigned)."""
-    numbers = _as_array(numbers)
-    ok = pc.fill_null(pc.match_substring_regex(numbers, _RESIDENT_PATTERN), False).to_numpy(
-        zero_copy_only=False)
-    rows = np.flatnonzero(ok)
+    ok, rows, m = _well_formed(numbers, _RESIDENT_PATTERN)
     if not len(rows):
         return ok
-    m = _fixed_width_bytes(numbers.take(pa.array(rows)), 18)
     digits = m[:, :17].astype(np.int64) - 48
     checksum = (1 - 2 * (digits @ _RESIDENT_WEIGHTS)) % 11
     expected = np.where(checksum == 10, ord("X"), checksum + 48)
