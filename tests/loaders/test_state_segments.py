@@ -58,3 +58,15 @@ def test_a_table_compacts_when_its_segments_reach_the_limit(engine, snapshots, t
         loader.load(snapshot)
         counts.append(_segments(tmp_path)["enterprises"])
     assert counts == [1, 2, 1, 2]  # the third load finds two segments and writes one
+
+
+def test_what_a_killed_load_left_is_removed_by_the_next(engine, snapshots, tmp_path):
+    backend = _fresh(engine, "seg_stale")
+    loader = Loader(backend, home=tmp_path)
+    loader.load(snapshots[0])
+    folder = next(tmp_path.glob("state/*/*/current")).parent
+    for name in ("next-20250101T000000Z-dead", "old-20250101T000000Z-dead"):
+        (folder / name).mkdir()
+        (folder / name / "enterprises.x.parquet").write_bytes(b"left over")
+    loader.load(snapshots[1])
+    assert sorted(p.name for p in folder.iterdir() if p.is_dir()) == ["current"]

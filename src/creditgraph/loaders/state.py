@@ -170,7 +170,10 @@ class StateWriter:
         self.state = state
         self.run_id = run_id
         self.scratch = state.folder / f"next-{run_id}"
-        shutil.rmtree(self.scratch, ignore_errors=True)
+        # What a killed load left (the caller holds the source's lock, so no load is using it):
+        # its hard links would keep old segment files on disk.
+        for stale in [*state.folder.glob("next-*"), *state.folder.glob("old-*")]:
+            shutil.rmtree(stale, ignore_errors=True)
         self.scratch.mkdir(parents=True)
         self.tables: dict[str, list[Segment]] = {}
 
