@@ -83,7 +83,7 @@ def _states(home: Path) -> dict[str, list]:
         state = SourceState.open(home, meta.parent.parent.parent.name, meta.parent.parent.name)
         for name in state.tables:
             old = state.table(name)
-            rows = old.table.filter(pa.array(old.alive)).to_pylist()
+            rows = old.full().filter(pa.array(old.alive)).to_pylist()
             out[f"{meta.parent.parent.name}/{name}"] = sorted(
                 (r["key"], r["raw"], json.loads(r["values"]), r["khash"]) for r in rows)
     return out

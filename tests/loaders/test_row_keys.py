@@ -79,7 +79,8 @@ def _old(keys: list[str], alive: list[bool] | None = None) -> run._OldRows:
                       "values": [f'{{"n": {i}}}' for i in range(len(keys))],
                       "khash": pa.array(key_hashes(keys), pa.uint64())}, schema=SCHEMA)
     mask = np.ones(len(keys), dtype=bool) if alive is None else np.array(alive)
-    return run._OldRows(OldTable(table, mask, [Segment("t.parquet")], [len(keys)]))
+    return run._OldRows(OldTable(table.select(["key", "raw", "khash"]), mask,
+                                 [Segment("t.parquet")], [len(keys)], None, table.column("values")))
 
 
 def test_old_rows_found_by_key_last_row_wins():
@@ -141,6 +142,7 @@ def test_a_state_from_before_khash_gets_it_on_reading(tmp_path):
                              "values": ["{}", "{}"]}, schema=old_schema),
                    current / "enterprises.parquet")
     old = SourceState.open(tmp_path, "g", "src").table("enterprises")
-    assert old.table.schema == SCHEMA
+    assert old.full().schema == SCHEMA
     assert old.table.column("khash").to_pylist() == key_hashes(["a", "b"]).tolist()
+    assert old.values().to_pylist() == ["{}", "{}"]  # read when first asked for
     assert run._OldRows(old).find(["b", "a"]) == [1, 0]

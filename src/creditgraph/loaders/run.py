@@ -244,7 +244,6 @@ class _OldRows:
         self.alive = old.alive
         self.raw = self.table.column("raw").to_numpy()
         self._keys = self.table.column("key")
-        self._values = self.table.column("values")
         self._pos: pd.Series | None = None
 
     def current(self) -> np.ndarray:
@@ -284,7 +283,7 @@ class _OldRows:
 
     def values(self, row: int) -> dict:
         """The normalised values of one old row."""
-        return orjson.loads(self._values[row].as_py())
+        return orjson.loads(self.old.values()[row].as_py())
 
     def taken(self, seen: SeenKeys) -> np.ndarray:
         """For each old row, whether its key was taken by a row of this load."""

@@ -71,19 +71,45 @@ class Segment:
     keep: str | None = None
 
 
+#: the columns read with a table; ``values`` only when a row's old values are needed
+_EAGER = ["key", "raw", "khash"]
+_EAGER_SCHEMA = pa.schema([SCHEMA.field(name) for name in _EAGER])
+
+
 @dataclass
 class OldTable:
-    """A table's previous rows: every segment's rows one after another, and which are current."""
+    """A table's previous rows: every segment's rows one after another, and which are current.
+
+    ``table`` holds the key, raw and khash columns; the values (the largest column by far) are
+    read on first use, as most tables of an incremental load have no changed or vanished row
+    that needs them.
+    """
 
     table: pa.Table
     alive: np.ndarray
     segments: list[Segment]
     #: rows per segment (the table is their concatenation)
     lengths: list[int]
+    folder: Path | None = None
+    _values: pa.ChunkedArray | None = None
 
     @classmethod
     def empty(cls) -> OldTable:
-        return cls(SCHEMA.empty_table(), np.zeros(0, dtype=bool), [], [])
+        return cls(_EAGER_SCHEMA.empty_table(), np.zeros(0, dtype=bool), [], [])
+
+    def values(self) -> pa.ChunkedArray:
+        """The values column, row for row with ``table``."""
+        if self._values is None:
+            chunks = [pq.read_table(self.folder / seg.file, columns=["values"]).column("values")
+                      for seg in self.segments]
+            self._values = pa.chunked_array([c for ch in chunks for c in ch.chunks], pa.string())
+        return self._values
+
+    def full(self) -> pa.Table:
+        """Every column (SCHEMA), values included."""
+        return pa.table({"key": self.table.column("key"), "raw": self.table.column("raw"),
+                         "values": self.values(), "khash": self.table.column("khash")},
+                        schema=SCHEMA)
 
 
 @dataclass
@@ -128,18 +154,21 @@ class SourceState:
         parts, masks, lengths = [], [], []
         segments = self.segments(name)
         for seg in segments:
-            table = pq.read_table(self.current / seg.file)
-            if "khash" not in table.column_names:
+            path = self.current / seg.file
+            names = pq.read_schema(path).names
+            table = pq.read_table(path, columns=[c for c in _EAGER if c in names])
+            if "khash" not in names:
                 # A state written before khash existed: add it once, the next state keeps it.
                 table = table.append_column("khash", pa.array(
                     key_hashes(table.column("key").to_numpy(zero_copy_only=False)), pa.uint64()))
-            parts.append(table.select(SCHEMA.names).cast(SCHEMA))
+            parts.append(table.select(_EAGER).cast(_EAGER_SCHEMA))
             masks.append(np.load(self.current / seg.keep) if seg.keep else
                          np.ones(table.num_rows, dtype=bool))
             lengths.append(table.num_rows)
         if not parts:
             return OldTable.empty()
-        return OldTable(pa.concat_tables(parts), np.concatenate(masks), segments, lengths)
+        return OldTable(pa.concat_tables(parts), np.concatenate(masks), segments, lengths,
+                        self.current)
 
     @contextlib.contextmanager
     def locked(self) -> Iterator[None]:
@@ -251,8 +280,9 @@ class TableWriter:
             # Compact: the kept rows into this load's segment, a slice at a time (a filtered
             # copy of a whole table of millions of rows would double what it takes in memory).
             step = 1 << 18
-            for lo in range(0, old.table.num_rows, step):
-                part = old.table.slice(lo, step).filter(pa.array(keep[lo:lo + step]))
+            table = old.full()
+            for lo in range(0, table.num_rows, step):
+                part = table.slice(lo, step).filter(pa.array(keep[lo:lo + step]))
                 if part.num_rows:
                     self._open().write_table(part)
                     self._rows += part.num_rows
