@@ -584,16 +584,16 @@ def facts_of(table: str, values: dict[str, object], source: str,
         region = _region_ref(values.get("region_code"))  # type: ignore[arg-type]
         if region:
             out.append(RelFact("LOCATED_IN", me, region, (), ()))
+        # A shared node (an address, a phone) is made by the relationship that names it, with
+        # its on_create values: only what every subject there agrees on, so that the order in
+        # which rows arrive does not decide its properties. (A fact of its own would make the
+        # engine find it twice, 10,429 MERGE rows of a 1M incremental load each.)
         if values.get("address"):
-            # Only what every subject at this address agrees on: the node is shared, and the
-            # order in which rows arrive must not decide its properties.
             addr = NodeRef(("Address",), "key", normalize_text(str(values["address"])),
                            (("text", values["address"]),))
-            out.append(NodeFact(addr, (), closable=False))
             out.append(RelFact("HAS_ADDRESS", me, addr, (), ()))
         if values.get("phone"):
             phone = NodeRef(("Phone",), "number", str(values["phone"]))
-            out.append(NodeFact(phone, (), closable=False))
             out.append(RelFact("HAS_PHONE", me, phone, (), ()))
         return out
     if table == "persons":
