@@ -327,9 +327,6 @@ class BulkWriter:
             if retired and ref.labels in retired:
                 self._after.append(("upsert", [fact], None))
                 continue
-            if not fact.closable:
-                stub(ref)
-                continue
             vid, created = self._node(ref)
             if created:
                 props = _created_props(ref, fact.props)
@@ -377,7 +374,7 @@ class BulkWriter:
 
     def close_facts(self, facts: Iterable[Fact], extra: dict[str, dict] | None = None) -> None:
         """Closings (rare in a first load) are written with MERGE statements after the swap."""
-        facts = [f for f in facts if f.closable]
+        facts = list(facts)
         if facts:
             self._after.append(("close", facts, extra))
 

@@ -675,8 +675,7 @@ class Loader:
                             self._diff_facts(old_facts, new_facts, writer, changes)
                         else:
                             for fact in new_facts:
-                                if fact.closable:
-                                    changes[fact_name(fact)]["added"] += 1
+                                changes[fact_name(fact)]["added"] += 1
                             writer.upsert(new_facts)
                         new_keys.append(norm.key)
                         new_raw.append(raw)
@@ -712,8 +711,7 @@ class Loader:
                     extra[old_values["id"]] = _closed_entry(old_values, as_of)
                 writer.close_facts(facts, extra)
                 for fact in facts:
-                    if fact.closable:
-                        changes[fact_name(fact)]["closed"] += 1
+                    changes[fact_name(fact)]["closed"] += 1
         keep = kept_old if full else (kept_old | ~old.taken(seen)) & old.alive
         fresh.write(new_keys, new_raw, new_values)
         fresh.carry(old.old, keep)
@@ -802,11 +800,8 @@ class Loader:
         gone = [f for k, f in old_by.items() if k not in new_by]
         writer.close_facts(gone)
         for fact in gone:
-            if fact.closable:
-                changes[fact_name(fact)]["closed"] += 1
+            changes[fact_name(fact)]["closed"] += 1
         for key, fact in new_by.items():
-            if not fact.closable:
-                continue
             if key not in old_by:
                 changes[fact_name(fact)]["added"] += 1
             elif old_by[key] != fact:

@@ -92,7 +92,6 @@ class NodeFact(NamedTuple):
 
     ref: NodeRef
     props: tuple[tuple[str, object], ...]
-    closable: bool = True
 
 
 class RelFact(NamedTuple):
@@ -103,7 +102,6 @@ class RelFact(NamedTuple):
     end: NodeRef
     key: tuple[tuple[str, object], ...]
     props: tuple[tuple[str, object], ...]
-    closable: bool = True
 
 
 Fact = NodeFact | RelFact

@@ -40,17 +40,15 @@ def _merge_endpoint(var: str, labels: tuple[str, ...], key: str, row_key: str) -
 
 
 @cache
-def node_upsert(labels: tuple[str, ...], key: str, closable: bool = True) -> str:
+def node_upsert(labels: tuple[str, ...], key: str) -> str:
     """MERGE a node on its key; properties in ``row.p`` (null removes), ``row.c`` only when new.
 
-    A shared node (an Address, a Phone) is not closable: every subject there agrees only on its
-    key, so it gets its provenance when it is first seen and is never reopened or closed.
+    (A shared node, an Address or a Phone, has no fact of its own: the relationship that names
+    it makes it, see ``tables.facts_of``.)
     """
-    head = (f"UNWIND $rows AS row MERGE (n{_labels(labels)} {{{key}: row.k}}) "
-            f"ON CREATE SET n += row.c, n.first_seen = $as_of")
-    if not closable:
-        return head + ", n += $prov"
-    return head + " SET n += row.p, n += $prov, n.valid_to = null"
+    return (f"UNWIND $rows AS row MERGE (n{_labels(labels)} {{{key}: row.k}}) "
+            f"ON CREATE SET n += row.c, n.first_seen = $as_of "
+            f"SET n += row.p, n += $prov, n.valid_to = null")
 
 
 @cache
@@ -146,10 +144,8 @@ class FactWriter:
         """Queue facts to be created or updated."""
         for fact in facts:
             if isinstance(fact, NodeFact):
-                cypher = node_upsert(fact.ref.labels, fact.ref.key, fact.closable)
-                row = {"k": fact.ref.value, "c": dict(fact.ref.on_create)}
-                if fact.closable:
-                    row["p"] = dict(fact.props)
+                cypher = node_upsert(fact.ref.labels, fact.ref.key)
+                row = {"k": fact.ref.value, "c": dict(fact.ref.on_create), "p": dict(fact.props)}
             else:
                 ends = ((fact.start.labels, fact.start.key), (fact.end.labels, fact.end.key))
                 keys = tuple(k for k, _ in fact.key)
@@ -166,10 +162,8 @@ class FactWriter:
             self._add(cypher, row)
 
     def close_facts(self, facts: Iterable[Fact], extra: dict[str, dict] | None = None) -> None:
-        """Queue closable facts to get valid_to (and, for nodes, the props in ``extra[key]``)."""
+        """Queue facts to get valid_to (and, for nodes, the props in ``extra[key]``)."""
         for fact in facts:
-            if not fact.closable:
-                continue
             if isinstance(fact, NodeFact):
                 cypher = node_close(fact.ref.labels, fact.ref.key)
                 row = {"k": fact.ref.value, "p": (extra or {}).get(fact.ref.value, {})}
