@@ -84,7 +84,8 @@ class FastRows:
         return ref
 
 
-def _column(frame: pd.DataFrame, name: str) -> pa.Array:
+def string_column(frame: pd.DataFrame, name: str) -> pa.Array:
+    """A column of the frame as arrow strings, an empty cell (or a missing column) as ""."""
     if name not in frame.columns:
         return pa.array([""] * len(frame), pa.string())
     return pc.fill_null(pa.array(frame[name], pa.string(), from_pandas=True), "")
@@ -152,7 +153,7 @@ def relationship_rows(table: str, frame: pd.DataFrame) -> FastRows:
     """Check and encode a frame of canonical rows of relationship ``table``."""
     n = len(frame)
     rel_type = REL_TABLES[table]
-    cells = tuple(_column(frame, c) for c in ("from_kind", "from_id", "to_kind", "to_id"))
+    cells = tuple(string_column(frame, c) for c in ("from_kind", "from_id", "to_kind", "to_id"))
     from_kinds, to_kinds = _endpoint_kinds(table)
     start_labels = np.zeros(n, dtype=np.int8)
     end_labels = np.zeros(n, dtype=np.int8)
@@ -161,7 +162,7 @@ def relationship_rows(table: str, frame: pd.DataFrame) -> FastRows:
     fast = _endpoint(cells[2], cells[3], to_kinds, end_labels, end_values)
     fast &= _endpoint(cells[0], cells[1], from_kinds, start_labels, start_values)
 
-    reads = {name: _read(name, how, args, _column(frame, name))
+    reads = {name: _read(name, how, args, string_column(frame, name))
              for name, how, args in _rel_readers(table)}
     for r in reads.values():
         fast &= r.ok[r.where]

@@ -155,8 +155,7 @@ def _raw_hashes(frame: pd.DataFrame) -> np.ndarray:
     """
     if frame.empty:
         return np.empty(0, dtype=np.uint64)
-    cols = [pc.fill_null(pa.array(frame[c], pa.string(), from_pandas=True), "")
-            for c in frame.columns]
+    cols = [columnar.string_column(frame, c) for c in frame.columns]
     # A CSV reader knows whether its file held the separator so far (_csv_frames).
     if not frame.attrs.get("no_cell_sep") and any(
             pc.any(pc.match_substring(c, _CELL_SEP)).as_py() for c in cols):
@@ -808,7 +807,7 @@ class Loader:
                 changes[fact_name(fact)]["updated"] += 1
         # Only what changed is written: the facts of the row that stayed the same are in the
         # graph already (at a million enterprises each MERGE costs the engine ~40 us, and a
-        # changed row asserts up to six facts, most of them unchanged).
+        # changed row asserts up to four facts, most of them unchanged).
         writer.upsert([f for f in new_facts if old_by.get(ident(f)) != f])
 
     def _quarantine(self, quarantine: _Quarantine, item: InputFile, report: FileReport,
