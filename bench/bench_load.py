@@ -374,7 +374,7 @@ def cli_load(folder: Path, *, home: Path, graph: str, work: Path, label: str,
         "seconds": seconds, "rows_per_s": report["rows_read"] / seconds if seconds else 0.0,
         "wall_seconds": round(wall, 3), "peak_rss_mb": round(peak_mb, 1),
         "cpu_seconds": round(usage.ru_utime + usage.ru_stime, 2),
-        "statements": report["statements"], "status": report["status"],
+        "statements": report["statements"], "resent": report.get("resent", 0), "status": report["status"],
         "changes": report["changes"], "src_sha1": src_sha1,
     }
     out["ru_maxrss_mb"] = round(ru_maxrss_mb, 1)

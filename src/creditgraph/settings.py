@@ -94,6 +94,12 @@ ENGINE_FSYNC = _env_choice("CREDITGRAPH_ENGINE_FSYNC", "everysec", ("everysec", 
 # Memory ceiling for the embedded engine (redis maxmemory syntax, e.g. "8gb"); empty means none.
 ENGINE_MAXMEMORY = _env_str("CREDITGRAPH_ENGINE_MAXMEMORY", "")
 
+# OpenMP threads the embedded engine's matrix library (GraphBLAS) may use inside one query; 0
+# leaves it to the engine (one per CPU). 1 because on 2 CPUs the extra thread competes with the
+# loader and with other queries: no pack query got slower at 1M (blacklist_propagation's median
+# 7.6 -> 6.8 s) and a load's engine time did not grow (bench/RESULTS.md). Applied at engine start.
+ENGINE_OMP_THREADS = _env_int("CREDITGRAPH_ENGINE_OMP_THREADS", 1)
+
 # Secret key for the keyed hash that turns a resident ID number into a person's pid, so the
 # graph never holds the number itself. Every load into one graph must use the same key; the
 # default is for demos and tests only.

@@ -49,6 +49,22 @@ def test_committed_write_survives_kill_9(private_engine: EmbeddedEngine):
     assert private_engine.running_pid() not in (None, first_pid)
 
 
+@pytest.mark.parametrize("threads, expected", [(1, 1), (0, os.cpu_count())])
+def test_omp_threads_setting_reaches_the_engine(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                threads: int, expected: int):
+    from creditgraph import settings
+
+    monkeypatch.setattr(settings, "ENGINE_OMP_THREADS", threads)
+    engine = EmbeddedEngine(tmp_path / "home")
+    try:
+        engine.ensure_started()
+        backend = FalkorDBBackend.over_socket(engine, "g")
+        reply = backend._db.connection.execute_command("GRAPH.CONFIG", "GET", "OMP_THREAD_COUNT")
+    finally:
+        engine.stop()
+    assert reply == ["OMP_THREAD_COUNT", expected]
+
+
 def test_listens_on_unix_socket_only(private_engine: EmbeddedEngine):
     if not Path("/proc/net/tcp").exists():
         pytest.skip("needs Linux /proc to list the process's sockets")

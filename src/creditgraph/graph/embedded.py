@@ -215,6 +215,9 @@ class EmbeddedEngine:
         ]
         if settings.ENGINE_MAXMEMORY:
             cmd[-2:-2] = ["--maxmemory", settings.ENGINE_MAXMEMORY]
+        if settings.ENGINE_OMP_THREADS:
+            # Module arguments follow the module's path.
+            cmd += ["OMP_THREAD_COUNT", str(settings.ENGINE_OMP_THREADS)]
         return cmd
 
     def _spawn(self) -> int:

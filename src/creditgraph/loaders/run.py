@@ -102,6 +102,8 @@ class LoadReport:
     previous_as_of: str | None = None
     statements: int = 0
     retries: int = 0
+    #: batches sent again with MERGE because a subject expected to exist was missing
+    resent: int = 0
 
     def total(self, name: str) -> int:
         return sum(getattr(f, name) for f in self.files)
@@ -119,7 +121,7 @@ class LoadReport:
             "changes": {name: {k: c.get(k, 0) for k in ("added", "updated", "closed")}
                         for name, c in sorted(self.changes.items())},
             "seconds": round(self.seconds, 3),
-            "statements": self.statements, "retries": self.retries,
+            "statements": self.statements, "retries": self.retries, "resent": self.resent,
         }
 
 
@@ -536,6 +538,7 @@ class Loader:
         next_state.commit(as_of=as_of, run_id=run_id, fingerprint=fingerprint)
         report.status = "done"
         report.statements, report.retries = writer.statements, writer.retries
+        report.resent = getattr(writer, "resent", 0)
         report.seconds = time.perf_counter() - started
         self._record_run(report, finished_at=_now())
         runs = self.home / "runs"
