@@ -1,5 +1,6 @@
-"""Relationships of a later load find Subjects expected to exist with MATCH, and fall back to
-MERGE for a batch that misses one: the graph is the one the MERGE form alone would give."""
+"""Relationships of a load into a non-empty graph find their Subjects with MATCH (node batches
+are sent first), and a batch that misses one is sent again as MERGE: the graph is the one the
+MERGE form alone would give."""
 
 from __future__ import annotations
 
@@ -87,14 +88,25 @@ def test_a_missing_endpoint_sends_the_batch_again_as_merge(existing):
     assert existing.read("MATCH ()-[r:LEGAL_REP_OF]->() RETURN count(r) AS c") == [{"c": 2}]
 
 
-def test_a_subject_written_by_this_load_is_merged(existing):
-    # Its node batch is still pending when the relationship is queued: MATCH could miss it.
+def test_a_subject_written_by_this_load_is_sent_before_its_relationships(existing):
+    # The relationship batch fills while the node batch naming p3 is still part-filled: the
+    # node batch goes first, so MATCH finds p3 (batches are written in the order sent).
     w, sent = _writer(existing)
-    w.upsert([NodeFact(_node(_person("p3")), (("name", "丙"),)), _rep("p3", "E1")])
+    w.batch_size = 2
+    w.upsert([NodeFact(_node(_person("p3")), (("name", "丙"),)), _rep("p3", "E1"), _rep("p1", "E1")])
     w.close()
-    rel = [s for s in sent if "LEGAL_REP_OF" in s]
-    assert len(rel) == 1 and "MERGE (a:Subject:Person" in rel[0] and w.resent == 0
-    assert _graph_facts(existing)[0]["p"] == "p3"
+    assert len(sent) == 2 and "MERGE (n:Subject:Person" in sent[0]
+    assert "MATCH (a:Subject {sid: row.a})" in sent[1] and w.resent == 0
+    assert [(r["p"], r["ps"]) for r in _graph_facts(existing)] == [("p1", None), ("p3", None)]
+
+
+def test_flush_sends_node_batches_first(existing):
+    w, sent = _writer(existing)
+    w.upsert([_rep("p1", "E1")])  # its statement is queued first
+    w.upsert([NodeFact(_node(_person("p4")), (("name", "丁"),)), _rep("p4", "E1")])
+    w.close()
+    assert "MERGE (n:Subject:Person" in sent[0] and len(sent) == 2 and w.resent == 0
+    assert {r["p"] for r in _graph_facts(existing)} == {"p1", "p4"}
 
 
 def test_many_misses_turn_matching_off(existing, monkeypatch):

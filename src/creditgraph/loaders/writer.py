@@ -21,9 +21,6 @@ from creditgraph.loaders.sender import Sender
 from creditgraph.loaders.tables import Fact, NodeFact, NodeRef
 
 _RETRIES = 3
-# Beyond this many subjects written by one load, relationships MERGE their endpoints again (the
-# set of written subjects is held in memory; an incremental load of 1M enterprises writes ~35k).
-MATCH_KNOWN_MAX_SUBJECTS = 200_000
 # After this many batches resent in the MERGE form, a load stops expecting endpoints to exist.
 MATCH_KNOWN_MAX_RESENT = 4
 
@@ -139,20 +136,20 @@ class FactWriter:
         self._on_written = on_written
         self.statements = 0
         self.retries = 0
+        # A relationship's Subject endpoints are expected to exist (written by an earlier load,
+        # or by this one: batches are written in the order they are sent, and node batches are
+        # sent before any relationship batch that could name them, see _send), so they are found
+        # with MATCH (rel_upsert's match_known). A batch that misses one (a subject no load has
+        # written: a stub) is sent again in the MERGE form (``_merge_form``); a load that misses
+        # often (a new source whose relationships name unseen subjects) goes back to MERGE.
+        self._match_known = not create
+        self._merge_form: dict[str, str] = {}
+        self._node_statements: set[str] = set()
+        self.resent = 0
         # Two stages: one thread turns a batch into what the engine reads (for the embedded
         # engine, Cypher literal text: ~15 us a row), the other sends it. With one thread the
         # engine waited idle while the next batch was prepared, some 3 s of an incremental load
         # of a million enterprises.
-        # Subjects (by key) this load has written a node fact for: a relationship naming one of
-        # them MERGEs it, as its node batch may not have been sent yet. Any other Subject
-        # endpoint is expected to exist and is found with MATCH (rel_upsert's match_known); a
-        # batch that misses one is sent again in the MERGE form (``_merge_form``). Bounded: a
-        # load that writes many subjects, or misses often (a new source whose relationships
-        # name subjects no load has seen), goes back to MERGE for the rest of the load.
-        self._written_subjects: set[str] = set()
-        self._match_known = not create
-        self._merge_form: dict[str, str] = {}
-        self.resent = 0
         self._sender = Sender(self._write_job, maxsize=2, name="creditgraph-writer")
         self._prepare = Sender(self._prepare_job, maxsize=16, name="creditgraph-prepare")
 
@@ -169,23 +166,17 @@ class FactWriter:
 
     def upsert(self, facts: Iterable[Fact]) -> None:
         """Queue facts to be created or updated."""
-        written = self._written_subjects
         for fact in facts:
             if isinstance(fact, NodeFact):
                 cypher = node_upsert(fact.ref.labels, fact.ref.key)
+                self._node_statements.add(cypher)
                 row = {"k": fact.ref.value, "c": dict(fact.ref.on_create), "p": dict(fact.props)}
-                if self._match_known and len(fact.ref.labels) > 1:
-                    written.add(fact.ref.value)
-                    if len(written) > MATCH_KNOWN_MAX_SUBJECTS:
-                        self._match_known = False
-                        written.clear()
             else:
                 start, end = fact.start, fact.end
                 ends = ((start.labels, start.key), (end.labels, end.key))
                 keys = tuple(k for k, _ in fact.key)
                 cypher = rel_upsert(fact.type, *ends, keys, has_props=bool(fact.props))
-                if (self._match_known and (len(start.labels) > 1 or len(end.labels) > 1)
-                        and start.value not in written and end.value not in written):
+                if self._match_known and (len(start.labels) > 1 or len(end.labels) > 1):
                     merge_form = cypher
                     cypher = rel_upsert(fact.type, *ends, keys, has_props=bool(fact.props),
                                         match_known=True)
@@ -224,9 +215,16 @@ class FactWriter:
     def flush(self) -> None:
         """Send every partly filled batch."""
         for cypher in list(self._pending):
-            self._send(cypher, self._pending.pop(cypher))
+            rows = self._pending.pop(cypher, None)  # _send may have sent it already
+            if rows:
+                self._send(cypher, rows)
 
     def _send(self, cypher: str, rows: list[dict]) -> None:
+        if cypher in self._merge_form:
+            # Its subjects may be in node batches not sent yet: those go first, so that MATCH
+            # finds them (the threads write batches in the order they were sent).
+            for node in [c for c in self._pending if c in self._node_statements]:
+                self._prepare.put((node, self._pending.pop(node)))
         self._prepare.put((cypher, rows))
 
     def flush_if_idle(self) -> None:
