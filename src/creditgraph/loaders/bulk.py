@@ -221,6 +221,7 @@ class BulkWriter:
         self.create = True
         self.statements = 0
         self.retries = 0
+        self.resent = 0
         self._on_written = on_written
         #: (labels, key property) -> key value -> provisional node number
         self._ids: defaultdict[tuple[tuple[str, ...], str], dict[object, int]] = defaultdict(dict)
@@ -478,6 +479,7 @@ class BulkWriter:
                 raise
             self.statements += writer.statements
             self.retries += writer.retries
+            self.resent += writer.resent
 
     def abort(self) -> None:
         """Stop and drop the scratch graph (after an error)."""

@@ -538,7 +538,7 @@ class Loader:
         next_state.commit(as_of=as_of, run_id=run_id, fingerprint=fingerprint)
         report.status = "done"
         report.statements, report.retries = writer.statements, writer.retries
-        report.resent = getattr(writer, "resent", 0)
+        report.resent = writer.resent
         report.seconds = time.perf_counter() - started
         self._record_run(report, finished_at=_now())
         runs = self.home / "runs"
